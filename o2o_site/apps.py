@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class O2OSiteConfig(AppConfig):
+    name = "o2o_site"
+    verbose_name = "O2O back office"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401
+        from .roles import roles_sync
+
+        # Roles are data: the groups and their permissions follow every migrate.
+        post_migrate.connect(roles_sync, dispatch_uid="o2o_site.roles_sync")

@@ -1,0 +1,61 @@
+"""Demo data: `python manage.py seed_demo` runs every app's `demo.seed(out)` in layer order.
+
+Each app owns `<app>/demo.py` with `def seed(out) -> None`, idempotent (get_or_create on
+natural keys), building on what the apps before it seeded. Services, not raw saves, put the
+state in place, so demo data obeys the same rules as real data.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+
+from .roles import Role, user_add_role
+
+DEMO_PASSWORD = "demo12345"
+
+# One demo account per role; apps add more (a cashier per store, agents per department).
+DEMO_USERS = [
+    ("manager", "Trần Quốc Minh", Role.MANAGER),
+    ("marketing", "Lê Thu Hà", Role.MARKETING),
+    ("inventory", "Phạm Văn Kho", Role.INVENTORY),
+    ("agent", "Nguyễn Thị Lan", Role.AGENT),
+    ("cashier", "Võ Thành Tâm", Role.CASHIER),
+]
+
+
+def demo_user(username: str, full_name: str, role: Role | str, *, is_staff: bool = True):
+    """Creates (or finds) a demo account with the demo password and the role."""
+    first, _, last = full_name.rpartition(" ")
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={"first_name": last, "last_name": first, "is_staff": is_staff},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    user_add_role(user, role)
+    return user
+
+
+def seed(out) -> None:
+    for username, full_name, role in DEMO_USERS:
+        demo_user(username, full_name, role, is_staff=role in (Role.MANAGER, Role.MARKETING, Role.INVENTORY))
+
+
+def run_all(out) -> None:
+    """Seeds o2o_site's accounts, then every app's `demo.seed` in INSTALLED_APPS (layer) order."""
+    seed(out)
+    for config in apps.get_app_configs():
+        if config.name == "o2o_site":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.demo":
+                raise
+            continue
+        out(f"· {config.label}")
+        module.seed(out)

@@ -1,0 +1,58 @@
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .api import error_body
+from .health import check_broker, check_database
+from .navigation import items_for
+from .roles import ROLE_HOME, Role, primary_role, role_required
+
+
+@login_required
+def home(request):
+    """Sends each role to its main screen."""
+    role = primary_role(request.user)
+    if role is None:
+        return render(request, "o2o_site/no_role.html", status=403)
+    try:
+        return redirect(reverse(ROLE_HOME[Role(role)]))
+    except NoReverseMatch:
+        return redirect("dashboard")
+
+
+@role_required(Role.MANAGER, Role.MARKETING)
+def dashboard(request):
+    return render(request, "o2o_site/dashboard.html", {"shortcuts": items_for(request.user)})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": check_database(), "broker": check_broker()}
+    healthy = all(c["ok"] for c in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("not_found", "Không tìm thấy địa chỉ này."), status=404)
+    return render(request, "404.html", status=404)
+
+
+def handler500(request):
+    if _wants_json(request):
+        return JsonResponse(error_body("server_error", "Lỗi máy chủ, vui lòng thử lại."), status=500)
+    return render(request, "500.html", status=500)
+
+
+def handler403(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("permission_denied", "Bạn không có quyền."), status=403)
+    return render(request, "403.html", status=403)
