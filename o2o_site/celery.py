@@ -19,3 +19,11 @@ app.autodiscover_tasks()
 def ping() -> str:
     """A task that does nothing but answer: used by the health and broker integration tests."""
     return "pong"
+
+
+def register_periodic(name: str, task: str, schedule, **options) -> None:
+    """Adds a beat entry. Apps call it from AppConfig.ready(), so settings.py stays app-agnostic.
+
+    `schedule` is seconds (int/float), a timedelta, or a celery.schedules.crontab.
+    """
+    app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), name: {"task": task, "schedule": schedule, **options}}
