@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "channels",
     "promotions",
     "support",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("channels.api.urls")),
     path("", include("promotions.api.urls")),
     path("", include("support.api.urls")),
+    path("", include("reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("channels.urls")),
     path("", include("promotions.urls")),
     path("", include("support.urls")),
+    path("", include("reports.urls")),
 ]
 
 handler403 = "o2o_site.views.handler403"
