@@ -6,4 +6,6 @@ app_name = "support"
 
 urlpatterns = [
     path("hotline/", views.hotline, name="hotline"),
+    path("support/tickets/", views.tickets, name="tickets"),
+    path("support/confirm/<str:token>/", views.confirm, name="confirm"),
 ]

@@ -1,0 +1,289 @@
+"""Support's reads: queues, a ticket with its history, the hotline lookup and customer view.
+
+The hotline customer view is assembled from a fixed set of queries (each lower app's selector
+owns its own select_related/prefetch), so its cost does not grow with the customer's history.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from o2o_site.api import NotFound
+
+from . import conf
+from .models import CallLog, Category, Department, Ticket, TicketEvent
+
+_TICKET_NUMBER = re.compile(r"^(?:#|t|yc|ticket\s*)?\s*(\d{1,9})$", re.IGNORECASE)
+
+
+def ticket_list(*, user=None, scope: str = "all") -> QuerySet[Ticket]:
+    """Tickets for a list or queue; scope "mine" (assigned to the user) or "department" (theirs)."""
+    qs = Ticket.objects.select_related("customer", "category", "department", "assignee").order_by("due_at", "-id")
+    if scope == "mine" and user is not None:
+        qs = qs.filter(assignee=user)
+    elif scope == "department" and user is not None:
+        qs = qs.filter(department__in=Department.objects.filter(Q(members=user) | Q(lead=user)))
+    return qs
+
+
+def ticket_get(pk) -> Ticket:
+    try:
+        return Ticket.objects.select_related("customer", "category", "department", "assignee", "created_by").get(
+            pk=int(pk)
+        )
+    except (Ticket.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Không tìm thấy yêu cầu.")
+
+
+def ticket_detail(pk) -> Ticket:
+    """A ticket with its history and calls preloaded (constant queries)."""
+    ticket = ticket_get(pk)
+    ticket.history = list(
+        TicketEvent.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "id")
+    )
+    ticket.call_rows = list(CallLog.objects.filter(ticket=ticket).select_related("agent").order_by("-started_at"))
+    ticket.message_rows = ticket_messages(ticket)
+    return ticket
+
+
+def ticket_messages(ticket: Ticket) -> list:
+    """Messages sent to the customer about this ticket, with their delivery status."""
+    from customers import selectors as customer_selectors
+
+    finder = getattr(customer_selectors, "messages_for_ref", None)
+    if finder is None:
+        return []
+    return list(finder(ref_type="support.ticket", ref_id=str(ticket.pk)))
+
+
+def queue_counts(*, user) -> dict[str, int]:
+    """Badges for the queue tabs: my open tickets, my department's, overdue among them."""
+    now = timezone.now()
+    open_q = Q(status__in=Ticket.OPEN_STATUSES)
+    departments = Department.objects.filter(Q(members=user) | Q(lead=user)).values("pk")
+    return Ticket.objects.aggregate(
+        mine=Count("pk", filter=open_q & Q(assignee=user)),
+        department=Count("pk", filter=open_q & Q(department__in=departments)),
+        overdue=Count("pk", filter=open_q & Q(due_at__lt=now)),
+    )
+
+
+def departments_active() -> list[Department]:
+    return list(Department.objects.filter(is_active=True).select_related("lead").order_by("name"))
+
+
+def categories_active() -> list[Category]:
+    return list(Category.objects.filter(is_active=True).select_related("department").order_by("name"))
+
+
+def satisfaction_by_department(*, since: datetime | None = None) -> list[dict]:
+    """Average satisfaction (1–5) and counts per department, for the report."""
+    qs = Ticket.objects.filter(satisfaction__isnull=False)
+    if since is not None:
+        qs = qs.filter(confirmed_at__gte=since)
+    rows = (
+        qs.values("department__name")
+        .annotate(average=Avg("satisfaction"), answers=Count("pk"))
+        .order_by("department__name")
+    )
+    return [
+        {"department": r["department__name"], "average": round(float(r["average"]), 2), "answers": r["answers"]}
+        for r in rows
+    ]
+
+
+def calls_for_screen_pop(*, agent, now: datetime | None = None) -> list[CallLog]:
+    """Ringing inbound calls for this agent (or for no one in particular) in the last minutes."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=conf.screen_pop_seconds())
+    return list(
+        CallLog.objects.select_related("customer")
+        .filter(status=CallLog.Status.RINGING, started_at__gte=since, direction=CallLog.Direction.INBOUND)
+        .filter(Q(agent=agent) | Q(agent__isnull=True))
+        .order_by("-started_at")[:3]
+    )
+
+
+def call_get(pk) -> CallLog:
+    try:
+        return CallLog.objects.select_related("customer", "agent", "ticket").get(pk=int(pk))
+    except (CallLog.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Không tìm thấy cuộc gọi.")
+
+
+def call_list() -> QuerySet[CallLog]:
+    return CallLog.objects.select_related("customer", "agent", "ticket").order_by("-started_at", "-id")
+
+
+# --- the hotline lookup --------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    customer: object
+    matched: str  # "phone", "name", "email", "order", "voucher", "ticket", ...
+    identifier: str  # the identifier that matched, as stored
+
+    def as_dict(self) -> dict:
+        c = self.customer
+        return {
+            "id": c.pk,
+            "full_name": c.full_name,
+            "matched": self.matched,
+            "identifier": self.identifier,
+        }
+
+
+def hotline_lookup(q: str, *, limit: int = 10) -> list[Candidate]:
+    """Everything a caller might read out: phone, name, email, order number, voucher, ticket.
+
+    Exact identifiers (ticket number, order number, voucher code) are tried first; then the
+    customers app's search (phones in any format, folded names). Never guesses between several.
+    """
+    q = (q or "").strip()
+    if not q:
+        return []
+    out: list[Candidate] = []
+    seen: set[int] = set()
+
+    def add(customer, matched: str, identifier: str) -> None:
+        if customer is None:
+            return
+        while getattr(customer, "merged_into_id", None):
+            customer = customer.merged_into
+        if customer.pk in seen:
+            return
+        seen.add(customer.pk)
+        out.append(Candidate(customer, matched, identifier))
+
+    m = _TICKET_NUMBER.match(q)
+    if m and (q[0] in "#tTyY" or len(m.group(1)) <= 6):
+        ticket = Ticket.objects.select_related("customer").filter(pk=int(m.group(1))).first()
+        if ticket:
+            add(ticket.customer, "ticket", f"#{ticket.pk}")
+    if len(q) >= 4 and " " not in q:
+        from channels.selectors import order_find
+
+        order = order_find(q)
+        if order is not None and order.customer_id:
+            add(order.customer, "order", order.number if order.number.lower() == q.lower() else order.external_id)
+        try:
+            from promotions.selectors import voucher_find_by_code
+        except ImportError:  # promotions not there yet
+            voucher_find_by_code = None
+        if voucher_find_by_code is not None:
+            voucher = voucher_find_by_code(q)
+            if voucher is not None and getattr(voucher, "customer_id", None):
+                add(voucher.customer, "voucher", voucher.code)
+    for customer, matched, identifier in _customer_search(q, limit=limit):
+        add(customer, matched, identifier)
+    return out[:limit]
+
+
+def _customer_search(q: str, *, limit: int) -> list[tuple]:
+    """Adapts customers.selectors.customer_search to (customer, matched, identifier) triples."""
+    from customers.selectors import customer_search
+
+    rows = []
+    for hit in customer_search(q, limit=limit):
+        customer = getattr(hit, "customer", hit)
+        matched = getattr(hit, "matched", "") or getattr(hit, "match_kind", "") or "search"
+        identifier = getattr(hit, "identifier", "") or getattr(hit, "matched_value", "") or customer.full_name
+        rows.append((customer, str(matched), str(identifier)))
+    return rows
+
+
+# --- the hotline customer view -------------------------------------------------------------
+
+
+@dataclass
+class CustomerOverview:
+    customer: object
+    contact_points: list = field(default_factory=list)
+    consents: list = field(default_factory=list)
+    segments: list = field(default_factory=list)
+    points: int = 0
+    orders_by_channel: list = field(default_factory=list)
+    recent_orders: list = field(default_factory=list)
+    latest_order: object = None
+    open_tickets: list = field(default_factory=list)
+    vouchers: list = field(default_factory=list)
+    timeline: object = None  # customers' timeline page
+    marketing_sms: bool = False
+
+
+def customer_overview(
+    customer_id, *, page: int = 1, kinds=None, channels=None, page_size: int = 25
+) -> CustomerOverview:
+    """What the hotline screen (and the overview API) shows for one customer.
+
+    A constant number of queries: profile (with contacts, consents, segments), orders, tickets,
+    vouchers, one timeline page — each from its owner's selector.
+    """
+    from channels.selectors import orders_for_customer
+    from customers import selectors as cs
+
+    customer = cs.customer_get(customer_id)
+    if customer is None:
+        raise NotFound("Không tìm thấy khách hàng.")
+    overview = CustomerOverview(customer=customer)
+    profile = getattr(cs, "customer_profile", None)
+    if profile is not None:
+        data = profile(customer)
+        overview.contact_points = list(data.get("contact_points", []))
+        overview.consents = list(data.get("consents", []))
+        overview.segments = list(data.get("segments", []))
+    else:
+        overview.contact_points = list(customer.contact_points.all())
+        overview.consents = list(customer.consents.all())
+        overview.segments = list(cs.customer_segments(customer)) if hasattr(cs, "customer_segments") else []
+    overview.points = cs.points_balance(customer)
+    overview.marketing_sms = any(
+        getattr(c, "channel", "") == "sms" and getattr(c, "purpose", "") == "marketing" and getattr(c, "granted", False)
+        for c in overview.consents
+    )
+    overview.recent_orders = orders_for_customer(customer, limit=10)
+    overview.latest_order = overview.recent_orders[0] if overview.recent_orders else None
+    by_channel = getattr(cs, "purchases_by_channel", None)
+    if by_channel is not None:
+        overview.orders_by_channel = list(by_channel(customer))
+    overview.open_tickets = list(
+        Ticket.objects.filter(customer=customer)
+        .select_related("category", "department", "assignee")
+        .order_by(
+            # open first, then newest
+            models_case_open_first(),
+            "-created_at",
+        )[:10]
+    )
+    try:
+        from promotions.selectors import vouchers_usable_for_customer
+    except ImportError:
+        vouchers_usable_for_customer = None
+    if vouchers_usable_for_customer is not None:
+        overview.vouchers = list(vouchers_usable_for_customer(customer))
+    overview.timeline = cs.customer_timeline(
+        customer, kinds=kinds or None, channels=channels or None, page=page, page_size=page_size
+    )
+    return overview
+
+
+def models_case_open_first():
+    from django.db.models import Case, IntegerField, Value, When
+
+    return Case(
+        When(status__in=list(Ticket.OPEN_STATUSES), then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+
+
+def tickets_for_customer(customer) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(customer=customer).select_related("category", "department", "assignee")
+
+
+def ticket_events_prefetch() -> Prefetch:
+    return Prefetch("events", queryset=TicketEvent.objects.select_related("author").order_by("created_at", "id"))
