@@ -1,0 +1,48 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+REPORT_URLS = ["reports:index", "reports:o2o", "reports:goals", "reports:stores", "reports:budget"]
+
+
+@pytest.mark.parametrize("name", REPORT_URLS)
+def test_reports_render_for_a_marketer(client, marketer, name):
+    # given
+    client.force_login(marketer)
+    # when
+    response = client.get(reverse(name))
+    # then
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", REPORT_URLS)
+def test_reports_refuse_an_agent(client, agent, name):
+    client.force_login(agent)
+    assert client.get(reverse(name)).status_code == 403
+
+
+@pytest.mark.parametrize("name", REPORT_URLS)
+def test_reports_send_anonymous_users_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=2026-13-01",
+        "start=2026-05-10&end=2026-05-01",
+        "start=2020-01-01&end=2026-01-01",
+        "campaign=abc&store=x",
+        "window_days=-3",
+        "year=abc&channel=zz",
+        "plan=abc",
+        "format=csv",
+    ],
+)
+def test_reports_never_fail_on_bad_filters(client, manager, query):
+    client.force_login(manager)
+    for name in REPORT_URLS:
+        response = client.get(reverse(name) + "?" + query)
+        assert response.status_code in (200, 404), (name, query, response.status_code)
