@@ -1,5 +1,16 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from o2o_site.money import MoneyField
+
+
+class Lifecycle(models.TextChoices):
+    LEAD = "lead", _("Tiềm năng")
+    CUSTOMER = "customer", _("Đã mua")
+    INACTIVE = "inactive", _("Lâu không mua")
 
 
 class Customer(models.Model):
@@ -18,10 +29,457 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    birthday = models.DateField(_("ngày sinh"), null=True, blank=True)
+    gender = models.CharField(_("giới tính"), max_length=10, blank=True)
+    district = models.CharField(_("quận/huyện"), max_length=100, blank=True)
+    city = models.CharField(_("tỉnh/thành phố"), max_length=100, blank=True)
+    # Folded district, so duplicate detection compares "Quận 1" and "quan 1" as one.
+    search_district = models.CharField(max_length=100, blank=True, editable=False)
+    source = models.CharField(_("nguồn"), max_length=50, blank=True)
+    lifecycle = models.CharField(
+        _("vòng đời"), max_length=20, choices=Lifecycle.choices, default=Lifecycle.LEAD, db_index=True
+    )
+    # Channels sets it (customer_set_preferred_store); customers knows no Store model.
+    preferred_store_code = models.CharField(_("cửa hàng ưa thích"), max_length=50, blank=True, db_index=True)
+    lead_score = models.IntegerField(_("điểm tiềm năng"), default=0)
+    # Purchase figures, recomputed from Purchase rows by services.
+    order_count = models.PositiveIntegerField(_("số đơn"), default=0)
+    lifetime_value = MoneyField(_("tổng chi tiêu"), default=0)
+    first_purchase_at = models.DateTimeField(_("mua lần đầu"), null=True, blank=True)
+    last_purchase_at = models.DateTimeField(_("mua gần nhất"), null=True, blank=True)
+    # Cached sum of the points ledger; moved only with guarded F() updates.
+    points_balance = models.IntegerField(_("điểm"), default=0)
+    merged_at = models.DateTimeField(_("gộp lúc"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("xoá dữ liệu lúc"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("khách hàng")
         verbose_name_plural = _("khách hàng")
+        constraints = [
+            models.CheckConstraint(condition=Q(points_balance__gte=0), name="customer_points_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["search_name", "birthday"], name="customer_dupe_birthday_idx"),
+            models.Index(fields=["-last_purchase_at"], name="customer_last_purchase_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or f"#{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+
+class ContactKind(models.TextChoices):
+    PHONE = "phone", _("Điện thoại")
+    EMAIL = "email", _("Email")
+    ZALO = "zalo", _("Zalo")
+    FACEBOOK = "facebook", _("Facebook")
+    SHOPEE = "shopee", _("Shopee")
+    LAZADA = "lazada", _("Lazada")
+    TIKI = "tiki", _("Tiki")
+    TIKTOK = "tiktok", _("TikTok Shop")
+    WEBSITE = "website", _("Tài khoản website")
+
+
+class ContactPoint(models.Model):
+    """One identifier of a customer, normalized (E.164 phone, lowercase email, trimmed ids).
+
+    A live (non-blocked) value belongs to at most one customer: the unique constraint is what
+    makes two concurrent resolves of the same new phone end as one customer.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(_("loại"), max_length=20, choices=ContactKind.choices)
+    value = models.CharField(_("giá trị"), max_length=254)
+    raw = models.CharField(_("như đã nhập"), max_length=254, blank=True)
+    # Phones: the reversed digits let "last 4+ digits" searches use a prefix index.
+    search_value = models.CharField(max_length=254, blank=True, editable=False)
+    is_blocked = models.BooleanField(_("trong danh sách chặn"), default=False)
+    unlisted = models.BooleanField(
+        _("số chưa có trong bảng số"), default=False, help_text=_("Số đúng dạng nhưng chưa thấy trong bảng số.")
+    )
+    is_primary = models.BooleanField(_("chính"), default=False)
+    source = models.CharField(_("nguồn"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("điểm liên hệ")
+        verbose_name_plural = _("điểm liên hệ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value"], condition=Q(is_blocked=False), name="contact_point_unique_live_value"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "kind"], name="contact_customer_kind_idx"),
+            models.Index(fields=["kind", "search_value"], name="contact_kind_search_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class BlockedIdentifier(models.Model):
+    """Values that must never join people together: the hotline, store phones, shared tablets."""
+
+    kind = models.CharField(_("loại"), max_length=20, choices=ContactKind.choices)
+    value = models.CharField(_("giá trị (đã chuẩn hoá)"), max_length=254)
+    reason = models.CharField(_("lý do"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("định danh bị chặn")
+        verbose_name_plural = _("định danh bị chặn")
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="blocked_identifier_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class ContactChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    ZNS = "zns", _("Zalo ZNS")
+    EMAIL = "email", _("Email")
+    CALL = "call", _("Gọi điện")
+
+
+class Purpose(models.TextChoices):
+    MARKETING = "marketing", _("Tiếp thị")
+    SERVICE = "service", _("Chăm sóc / dịch vụ")
+
+
+class ConsentText(models.Model):
+    """The wording the customer agreed to, versioned: an event points at the exact version."""
+
+    purpose = models.CharField(_("mục đích"), max_length=20, choices=Purpose.choices)
+    version = models.CharField(_("phiên bản"), max_length=20)
+    body = models.TextField(_("nội dung"))
+    published_at = models.DateTimeField(_("công bố lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("văn bản đồng ý")
+        verbose_name_plural = _("văn bản đồng ý")
+        constraints = [models.UniqueConstraint(fields=["purpose", "version"], name="consent_text_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} v{self.version}"
+
+
+class ConsentEvent(models.Model):
+    """Append-only history: one row per grant or withdrawal, with its proof."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_events")
+    channel = models.CharField(_("kênh"), max_length=10, choices=ContactChannel.choices)
+    purpose = models.CharField(_("mục đích"), max_length=20, choices=Purpose.choices)
+    granted = models.BooleanField(_("đồng ý"))
+    source = models.CharField(_("nguồn"), max_length=50)
+    text = models.ForeignKey(ConsentText, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("văn bản"))
+    evidence = models.TextField(_("bằng chứng"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    occurred_at = models.DateTimeField(_("lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lịch sử đồng ý")
+        verbose_name_plural = _("lịch sử đồng ý")
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="consent_event_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.channel}/{self.purpose}: {self.granted}"
+
+
+class ConsentState(models.Model):
+    """The current consent per (customer, channel, purpose), kept in step with the events."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("kênh"), max_length=10, choices=ContactChannel.choices)
+    purpose = models.CharField(_("mục đích"), max_length=20, choices=Purpose.choices)
+    granted = models.BooleanField(_("đồng ý"))
+    updated_at = models.DateTimeField(_("cập nhật lúc"))
+    last_event = models.ForeignKey(ConsentEvent, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("đồng ý hiện tại")
+        verbose_name_plural = _("đồng ý hiện tại")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel", "purpose"], name="consent_state_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.purpose}: {self.granted}"
+
+
+class Purchase(models.Model):
+    """One order's figures as the customer sees them; the source of order count and lifetime value."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
+    order_ref = models.CharField(_("mã đơn"), max_length=100, unique=True)
+    amount = MoneyField(_("giá trị"))
+    channel = models.CharField(_("kênh"), max_length=50, blank=True)
+    store_code = models.CharField(_("cửa hàng"), max_length=50, blank=True)
+    occurred_at = models.DateTimeField(_("lúc"))
+    points_earned = models.IntegerField(_("điểm tích"), default=0)
+    reversed_at = models.DateTimeField(_("huỷ/trả lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("giao dịch mua")
+        verbose_name_plural = _("giao dịch mua")
+        indexes = [models.Index(fields=["customer", "occurred_at"], name="purchase_customer_idx")]
+
+    def __str__(self) -> str:
+        return self.order_ref
+
+
+class PointsEntry(models.Model):
+    """The points ledger. `points` is signed; earn rows keep `remaining` for expiry (FIFO)."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("Tích điểm")
+        SPEND = "spend", _("Dùng điểm")
+        EXPIRE = "expire", _("Hết hạn")
+        ADJUST = "adjust", _("Điều chỉnh")
+        REVERSE = "reverse", _("Thu hồi (huỷ/trả đơn)")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="points_entries")
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    points = models.IntegerField(_("điểm"))
+    remaining = models.IntegerField(_("còn lại"), default=0)
+    expires_at = models.DateTimeField(_("hết hạn lúc"), null=True, blank=True)
+    reference = models.CharField(_("tham chiếu"), max_length=100, blank=True)
+    reason = models.CharField(_("lý do"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bút toán điểm")
+        verbose_name_plural = _("sổ điểm")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "reference"],
+                condition=~Q(reference=""),
+                name="points_entry_unique_reference",
+            ),
+            models.CheckConstraint(condition=Q(remaining__gte=0), name="points_remaining_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="points_customer_idx"),
+            models.Index(fields=["expires_at"], condition=Q(remaining__gt=0), name="points_expiring_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.points}"
+
+
+class Activity(models.Model):
+    """The timeline: everything that happened with the customer, in every app."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("Đơn hàng")
+        CHECKIN = "checkin", _("Ghé cửa hàng")
+        REDEMPTION = "redemption", _("Dùng voucher")
+        TICKET = "ticket", _("Yêu cầu hỗ trợ")
+        MESSAGE = "message", _("Tin nhắn")
+        CALL = "call", _("Cuộc gọi")
+        WEB_VISIT = "web_visit", _("Truy cập web")
+        AD_CLICK = "ad_click", _("Nhấp quảng cáo")
+        PRODUCT_VIEW = "product_view", _("Xem sản phẩm")
+        CART_ADD = "cart_add", _("Thêm vào giỏ")
+        INQUIRY = "inquiry", _("Hỏi thông tin")
+        LEAD = "lead", _("Khách tiềm năng")
+        POINTS = "points", _("Điểm thưởng")
+        CONSENT = "consent", _("Đồng ý liên hệ")
+        MERGE = "merge", _("Gộp hồ sơ")
+        OTHER = "other", _("Khác")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("lúc"), default=timezone.now)
+    channel = models.CharField(_("kênh"), max_length=50, blank=True)
+    store_code = models.CharField(_("cửa hàng"), max_length=50, blank=True)
+    summary = models.CharField(_("tóm tắt"), max_length=300, blank=True)
+    ref_type = models.CharField(_("loại tham chiếu"), max_length=50, blank=True)
+    ref_id = models.CharField(_("mã tham chiếu"), max_length=100, blank=True)
+    amount = MoneyField(_("số tiền"), null=True, blank=True)
+    campaign_id = models.BigIntegerField(_("chiến dịch"), null=True, blank=True)
+    utm = models.JSONField(_("UTM"), default=dict, blank=True)
+    data = models.JSONField(_("dữ liệu"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("ghi lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hoạt động")
+        verbose_name_plural = _("dòng thời gian")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "ref_type", "ref_id"],
+                condition=~Q(ref_id=""),
+                name="activity_unique_ref",
+            ),
+        ]
+        indexes = [
+            # The newest N of one customer in one index range scan.
+            models.Index(fields=["customer", "-occurred_at", "-id"], name="activity_timeline_idx"),
+            models.Index(fields=["kind", "-occurred_at"], name="activity_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class Message(models.Model):
+    """An outbound message: a row first (pending), sent after commit by a task, with a delivery log."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Thất bại")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(_("kênh"), max_length=10, choices=ContactChannel.choices)
+    purpose = models.CharField(_("mục đích"), max_length=20, choices=Purpose.choices)
+    to_address = models.CharField(_("gửi tới"), max_length=254, blank=True)
+    body = models.TextField(_("nội dung"), blank=True)
+    template_id = models.CharField(_("mẫu"), max_length=100, blank=True)
+    params = models.JSONField(_("tham số"), default=dict, blank=True)
+    idempotency_key = models.CharField(_("khoá chống gửi trùng"), max_length=200, unique=True)
+    fallback_channel = models.CharField(_("kênh dự phòng"), max_length=10, blank=True)
+    ref_type = models.CharField(_("loại tham chiếu"), max_length=50, blank=True)
+    ref_id = models.CharField(_("mã tham chiếu"), max_length=100, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    provider_id = models.CharField(_("mã nhà cung cấp"), max_length=200, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    next_attempt_at = models.DateTimeField(_("thử lại lúc"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tin nhắn")
+        verbose_name_plural = _("tin nhắn")
+        indexes = [
+            models.Index(fields=["ref_type", "ref_id"], name="message_ref_idx"),
+            models.Index(fields=["customer", "-created_at"], name="message_customer_idx"),
+            models.Index(
+                fields=["status", "next_attempt_at"], condition=Q(status="pending"), name="message_pending_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.to_address} ({self.status})"
+
+
+class MergeCandidate(models.Model):
+    """Two profiles that look like one person: the merge queue. `customer_a_id < customer_b_id`."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Chờ xử lý")
+        MERGED = "merged", _("Đã gộp")
+        DISMISSED = "dismissed", _("Không phải trùng")
+
+    customer_a = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer_b = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("lý do"), max_length=200)
+    score = models.PositiveSmallIntegerField(_("độ tin cậy"), default=50)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("phát hiện lúc"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("xử lý lúc"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("nghi trùng")
+        verbose_name_plural = _("hàng chờ gộp")
+        constraints = [
+            models.UniqueConstraint(fields=["customer_a", "customer_b"], name="merge_candidate_unique_pair"),
+            models.CheckConstraint(condition=Q(customer_a__lt=models.F("customer_b")), name="merge_candidate_ordered"),
+        ]
+        indexes = [models.Index(fields=["status", "-score"], name="merge_candidate_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.customer_a_id} ~ #{self.customer_b_id}"
+
+
+class MergeRecord(models.Model):
+    """The audit of one merge, with what moved, so it can be undone."""
+
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_survived")
+    duplicate = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_absorbed")
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(_("gộp lúc"), default=timezone.now)
+    # {"app_label.Model.field": [pk, ...]}: every row that moved from the duplicate.
+    moved = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(_("hoàn tác lúc"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lần gộp hồ sơ")
+        verbose_name_plural = _("nhật ký gộp hồ sơ")
+        indexes = [models.Index(fields=["-merged_at"], name="merge_record_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.duplicate_id} → #{self.survivor_id}"
+
+
+class Segment(models.Model):
+    """A customer group. Builtin rules (issue 7) or custom conditions fill SegmentMembership."""
+
+    class Kind(models.TextChoices):
+        BUILTIN = "builtin", _("Có sẵn")
+        CUSTOM = "custom", _("Tự định nghĩa")
+
+    code = models.SlugField(_("mã"), max_length=50, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices, default=Kind.BUILTIN)
+    description = models.TextField(_("mô tả"), blank=True)
+    definition = models.JSONField(_("điều kiện"), default=dict, blank=True)
+    thresholds = models.JSONField(_("ngưỡng"), default=dict, blank=True)
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phân khúc")
+        verbose_name_plural = _("phân khúc")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMembership(models.Model):
+    """A stay of a customer in a segment; `left_at` null = a current member. Never deleted."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="segment_memberships")
+    joined_at = models.DateTimeField(_("vào lúc"))
+    left_at = models.DateTimeField(_("rời lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thành viên phân khúc")
+        verbose_name_plural = _("thành viên phân khúc")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "customer"], condition=Q(left_at__isnull=True), name="segment_membership_one_open"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["segment", "customer"], condition=Q(left_at__isnull=True), name="segment_current_idx"),
+            models.Index(
+                fields=["customer", "segment"], condition=Q(left_at__isnull=True), name="customer_segments_idx"
+            ),
+            models.Index(fields=["segment", "joined_at"], name="segment_history_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}:{self.customer_id}"

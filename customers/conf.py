@@ -1,0 +1,67 @@
+"""Settings of the customers app: Django settings first, then environment variables, then defaults."""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+
+
+def _get(name: str, default: str) -> str:
+    return str(getattr(settings, name, None) or os.environ.get(name) or default)
+
+
+def points_vnd_per_point() -> int:
+    """The earn rule: one point per this many đồng spent (1 point per 10,000 ₫ by default)."""
+    return max(1, int(_get("CUSTOMERS_POINTS_VND_PER_POINT", "10000")))
+
+
+def points_valid_days() -> int:
+    return int(_get("CUSTOMERS_POINTS_VALID_DAYS", "365"))
+
+
+def merge_undo_days() -> int:
+    return int(_get("CUSTOMERS_MERGE_UNDO_DAYS", "30"))
+
+
+def message_max_attempts() -> int:
+    return int(_get("CUSTOMERS_MESSAGE_MAX_ATTEMPTS", "5"))
+
+
+def sms_adapter() -> str:
+    """`console` (default, logs only) or `http` (the generic HTTP SMS gateway)."""
+    return _get("CUSTOMERS_SMS_ADAPTER", "console")
+
+
+def sms_gateway_url() -> str:
+    return _get("CUSTOMERS_SMS_GATEWAY_URL", "")
+
+
+def sms_gateway_token() -> str:
+    return _get("CUSTOMERS_SMS_GATEWAY_TOKEN", "")
+
+
+def sms_sender() -> str:
+    return _get("CUSTOMERS_SMS_SENDER", "O2O")
+
+
+def zns_adapter() -> str:
+    """`console` (default) or `zalo` (Zalo ZNS API)."""
+    return _get("CUSTOMERS_ZNS_ADAPTER", "console")
+
+
+def zns_url() -> str:
+    return _get("CUSTOMERS_ZNS_URL", "https://business.openapi.zalo.me/message/template")
+
+
+def zns_access_token() -> str:
+    return _get("CUSTOMERS_ZNS_ACCESS_TOKEN", "")
+
+
+def email_adapter() -> str:
+    """`console` (default) or `django` (Django's email backend)."""
+    return _get("CUSTOMERS_EMAIL_ADAPTER", "console")
+
+
+def http_timeout() -> float:
+    return float(_get("CUSTOMERS_HTTP_TIMEOUT", "10"))

@@ -1,0 +1,333 @@
+"""Every non-trivial read about customers, shaped for the screen or endpoint that needs it.
+
+Selectors own their select_related/prefetch_related so serializers and templates never query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from o2o_site.api import NotFound
+from o2o_site.phones import normalize_phone
+from o2o_site.text import fold
+
+from .models import (
+    Activity,
+    ConsentEvent,
+    ConsentState,
+    ContactKind,
+    ContactPoint,
+    Customer,
+    MergeCandidate,
+    Message,
+    PointsEntry,
+    Purchase,
+    Segment,
+    SegmentMembership,
+)
+
+_PHONEISH = re.compile(r"^[\d\s+().\-/]+$")
+
+
+def customer_get(customer_id) -> Customer:
+    """The customer by id, following merge tombstones to the survivor. Raises NotFound."""
+    try:
+        customer = Customer.objects.get(pk=int(customer_id))
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Không tìm thấy khách hàng."))
+    seen = set()
+    while customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+def _search_filter(q: str) -> Q | None:
+    """The WHERE for a search box: phone in any format or its last 4+ digits, email, ids, folded name."""
+    q = (q or "").strip()
+    if not q:
+        return None
+    condition = Q(pk__in=ContactPoint.objects.filter(is_blocked=False, value=q).values("customer_id"))
+    if "@" in q:
+        value = q.lower()
+        return Q(
+            pk__in=ContactPoint.objects.filter(kind=ContactKind.EMAIL, value__startswith=value).values("customer_id")
+        )
+    if _PHONEISH.match(q):
+        digits = re.sub(r"\D", "", q)
+        phone = normalize_phone(q)
+        if phone.ok and len(digits) >= 9:
+            condition |= Q(
+                pk__in=ContactPoint.objects.filter(kind=ContactKind.PHONE, value=phone.e164).values("customer_id")
+            )
+        elif len(digits) >= 4:
+            # Reversed digits are stored, so "ends with 5678" is a prefix scan on an index.
+            condition |= Q(
+                pk__in=ContactPoint.objects.filter(
+                    kind=ContactKind.PHONE, search_value__startswith=digits[::-1]
+                ).values("customer_id")
+            )
+        if q.isdigit() and len(q) < 9:
+            condition |= Q(pk=int(q))  # a customer number typed into the search box
+        return condition
+    folded = fold(q)
+    name = Q()
+    for word in folded.split(" "):
+        name &= Q(search_name__contains=word)
+    return condition | name
+
+
+def customer_search_queryset(
+    q: str = "",
+    *,
+    segment: str = "",
+    store: str = "",
+    lifecycle: str = "",
+) -> QuerySet[Customer]:
+    """Live customers matching a search and filters, newest buyers first (for lists and the API)."""
+    queryset = Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
+    condition = _search_filter(q)
+    if condition is not None:
+        queryset = queryset.filter(condition)
+    if segment:
+        queryset = queryset.filter(
+            pk__in=SegmentMembership.objects.filter(segment__code=segment, left_at__isnull=True).values("customer_id")
+        )
+    if store:
+        queryset = queryset.filter(preferred_store_code=store)
+    if lifecycle:
+        queryset = queryset.filter(lifecycle=lifecycle)
+    return queryset.order_by("-last_purchase_at", "-pk")
+
+
+def customer_search(q: str, limit: int = 20) -> list[Customer]:
+    """Finds customers by phone (any format, or last 4+ digits), email, Zalo/marketplace id or name.
+
+    Names match without diacritics and in any case (`nguyen van an` finds `Nguyễn Văn An`).
+    Answers at most `limit` live customers, with their contact points prefetched.
+    """
+    if not (q or "").strip():
+        return []
+    return list(customers_with_contacts(customer_search_queryset(q))[: max(1, min(int(limit), 200))])
+
+
+def customers_with_contacts(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Prefetches what a customer list shows: live contact points and current segments."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "contact_points",
+            queryset=ContactPoint.objects.filter(is_blocked=False).order_by("kind", "-is_primary", "pk"),
+            to_attr="live_contacts",
+        ),
+        Prefetch(
+            "segment_memberships",
+            queryset=SegmentMembership.objects.filter(left_at__isnull=True).select_related("segment"),
+            to_attr="current_memberships",
+        ),
+    )
+
+
+def customer_profile(customer_id) -> Customer:
+    """A customer with everything the profile shows, in a fixed number of queries."""
+    customer = customer_get(customer_id)
+    return (
+        customers_with_contacts(Customer.objects.filter(pk=customer.pk))
+        .prefetch_related(
+            Prefetch("consents", queryset=ConsentState.objects.order_by("channel", "purpose"), to_attr="consent_states")
+        )
+        .get()
+    )
+
+
+@dataclass
+class TimelinePage:
+    items: list[Activity]
+    page: int
+    page_size: int
+    count: int
+    has_next: bool = False
+    has_previous: bool = False
+    kinds: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+
+def customer_timeline(customer, kinds=None, channels=None, page: int = 1, page_size: int = 25) -> TimelinePage:
+    """The newest activities of one customer (index range scan on (customer, -occurred_at, -id))."""
+    page = max(1, int(page or 1))
+    page_size = max(1, min(int(page_size or 25), 200))
+    queryset = Activity.objects.filter(customer_id=customer.pk if hasattr(customer, "pk") else int(customer))
+    kinds = [k for k in (kinds or []) if k]
+    channels = [c for c in (channels or []) if c]
+    if kinds:
+        queryset = queryset.filter(kind__in=kinds)
+    if channels:
+        queryset = queryset.filter(channel__in=channels)
+    count = queryset.count()
+    offset = (page - 1) * page_size
+    items = list(queryset.order_by("-occurred_at", "-id")[offset : offset + page_size])
+    return TimelinePage(
+        items=items,
+        page=page,
+        page_size=page_size,
+        count=count,
+        has_next=offset + page_size < count,
+        has_previous=page > 1,
+        kinds=kinds,
+        channels=channels,
+    )
+
+
+def points_balance(customer) -> int:
+    """The current points balance, read fresh from the database."""
+    customer_id = customer.pk if hasattr(customer, "pk") else int(customer)
+    return Customer.objects.filter(pk=customer_id).values_list("points_balance", flat=True).first() or 0
+
+
+def points_ledger(customer) -> QuerySet[PointsEntry]:
+    return PointsEntry.objects.filter(customer_id=customer.pk).order_by("-created_at", "-pk")
+
+
+def consent_history(customer) -> QuerySet[ConsentEvent]:
+    return (
+        ConsentEvent.objects.filter(customer_id=customer.pk)
+        .select_related("text", "recorded_by")
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def messages_for_ref(ref_type: str, ref_id) -> list[Message]:
+    """Messages sent about one thing (a ticket, a voucher), newest first."""
+    return list(Message.objects.filter(ref_type=ref_type, ref_id=str(ref_id)).order_by("-created_at", "-pk"))
+
+
+def customer_primary_phone(customer) -> str:
+    return (
+        ContactPoint.objects.filter(customer_id=customer.pk, kind=ContactKind.PHONE, is_blocked=False)
+        .order_by("-is_primary", "-created_at", "-pk")
+        .values_list("value", flat=True)
+        .first()
+        or ""
+    )
+
+
+def segment_members(segment) -> QuerySet[Customer]:
+    """Current members of a segment (uses the partial index on open stays)."""
+    return Customer.objects.filter(
+        pk__in=SegmentMembership.objects.filter(segment=segment, left_at__isnull=True).values("customer_id")
+    )
+
+
+def customer_segments(customer) -> list[Segment]:
+    """The segments a customer is in now."""
+    return list(
+        Segment.objects.filter(memberships__customer_id=customer.pk, memberships__left_at__isnull=True).order_by("name")
+    )
+
+
+def segments_active() -> list[Segment]:
+    return list(Segment.objects.filter(is_active=True).order_by("name"))
+
+
+def merge_queue() -> QuerySet[MergeCandidate]:
+    """Open merge candidates between two live profiles, most certain first."""
+    return (
+        MergeCandidate.objects.filter(
+            status=MergeCandidate.Status.OPEN,
+            customer_a__merged_into__isnull=True,
+            customer_b__merged_into__isnull=True,
+        )
+        .select_related("customer_a", "customer_b")
+        .order_by("-score", "-created_at")
+    )
+
+
+def customer_export_data(customer: Customer) -> dict:
+    """The customers app's own part of a personal-data export."""
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {
+        "customer": {
+            "id": customer.pk,
+            "full_name": customer.full_name,
+            "birthday": iso(customer.birthday),
+            "gender": customer.gender,
+            "district": customer.district,
+            "city": customer.city,
+            "source": customer.source,
+            "lifecycle": customer.lifecycle,
+            "created_at": iso(customer.created_at),
+            "order_count": customer.order_count,
+            "lifetime_value": customer.lifetime_value,
+            "points_balance": customer.points_balance,
+        },
+        "contact_points": [
+            {"kind": c.kind, "value": c.value, "source": c.source, "created_at": iso(c.created_at)}
+            for c in ContactPoint.objects.filter(customer=customer).order_by("pk")
+        ],
+        "consents": [
+            {
+                "channel": e.channel,
+                "purpose": e.purpose,
+                "granted": e.granted,
+                "source": e.source,
+                "text_version": e.text.version if e.text else None,
+                "evidence": e.evidence,
+                "occurred_at": iso(e.occurred_at),
+            }
+            for e in ConsentEvent.objects.filter(customer=customer).select_related("text").order_by("occurred_at", "pk")
+        ],
+        "purchases": [
+            {
+                "order_ref": p.order_ref,
+                "amount": p.amount,
+                "channel": p.channel,
+                "store_code": p.store_code,
+                "occurred_at": iso(p.occurred_at),
+                "reversed_at": iso(p.reversed_at),
+            }
+            for p in Purchase.objects.filter(customer=customer).order_by("occurred_at", "pk")
+        ],
+        "points": [
+            {"kind": e.kind, "points": e.points, "reason": e.reason, "created_at": iso(e.created_at)}
+            for e in PointsEntry.objects.filter(customer=customer).order_by("created_at", "pk")
+        ],
+        "activities": [
+            {
+                "kind": a.kind,
+                "occurred_at": iso(a.occurred_at),
+                "channel": a.channel,
+                "store_code": a.store_code,
+                "summary": a.summary,
+                "ref_type": a.ref_type,
+                "ref_id": a.ref_id,
+                "amount": a.amount,
+                "utm": a.utm,
+            }
+            for a in Activity.objects.filter(customer=customer).order_by("occurred_at", "pk")
+        ],
+        "messages": [
+            {
+                "channel": m.channel,
+                "purpose": m.purpose,
+                "to": m.to_address,
+                "body": m.body,
+                "status": m.status,
+                "created_at": iso(m.created_at),
+            }
+            for m in Message.objects.filter(customer=customer).order_by("created_at", "pk")
+        ],
+        "segments": [
+            {"code": m.segment.code, "joined_at": iso(m.joined_at), "left_at": iso(m.left_at)}
+            for m in SegmentMembership.objects.filter(customer=customer).select_related("segment").order_by("joined_at")
+        ],
+    }
