@@ -9,6 +9,26 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from o2o_site import navigation
+        from o2o_site.celery import register_periodic
         from o2o_site.roles import Role
 
         navigation.register(_("Đồng bộ kênh"), "channels:sync-status", [Role.MANAGER, Role.INVENTORY], order=30)
+        navigation.register(_("Đơn hàng"), "channels:orders", [Role.MANAGER, Role.INVENTORY], order=31)
+        navigation.register(_("Mục tiêu kênh"), "channels:goals", [Role.MANAGER, Role.MARKETING], order=32)
+        register_periodic("channels-sync-due", "channels.sync_due", 60.0)
+        register_periodic("channels-inbound-due", "channels.inbound_due", 60.0)
+        self._register_with_customers()
+
+    def _register_with_customers(self) -> None:
+        try:
+            from customers import registry
+        except ImportError:  # customers' registry not landed yet
+            return
+        from .privacy import erase_customer, export_customer
+
+        registry.register_customer_fk("channels.Order", "customer")
+        registry.register_customer_fk("channels.CheckIn", "customer")
+        if hasattr(registry, "register_export"):
+            registry.register_export("channels", export_customer)
+        if hasattr(registry, "register_erase"):
+            registry.register_erase(erase_customer)

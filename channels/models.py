@@ -20,6 +20,15 @@ class Store(models.Model):
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="stores", verbose_name=_("nhân viên")
     )
+    # The channel its counter sales are recorded on (a channel of kind "store").
+    sales_channel = models.ForeignKey(
+        "SalesChannel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("kênh bán tại quầy"),
+    )
 
     class Meta:
         verbose_name = _("cửa hàng")
@@ -69,6 +78,9 @@ class Product(models.Model):
     category = models.CharField(_("danh mục"), max_length=100, blank=True)
     launch_date = models.DateField(_("ngày ra mắt"), null=True, blank=True)
     is_active = models.BooleanField(_("đang bán"), default=True)
+    # Bumped on every change of what a channel shows (name, description, brand…): listings
+    # compare it with the version they last pushed.
+    content_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,3 +107,310 @@ class SKU(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class Stock(models.Model):
+    """On hand and reserved units of one SKU at one location (a store or a warehouse).
+
+    The database guarantees neither goes negative and reserved never exceeds on hand, so two
+    orders racing for the last unit cannot both win (see services.stock_reserve).
+    """
+
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="stock", verbose_name=_("SKU"))
+    location = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="stock", verbose_name=_("kho/cửa hàng"))
+    on_hand = models.IntegerField(_("tồn thực tế"), default=0)
+    reserved = models.IntegerField(_("đang giữ"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("tồn kho")
+        verbose_name_plural = _("tồn kho")
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "location"], name="stock_unique_sku_location"),
+            models.CheckConstraint(condition=models.Q(on_hand__gte=0), name="stock_on_hand_gte_0"),
+            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="stock_reserved_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(reserved__lte=models.F("on_hand")), name="stock_reserved_lte_on_hand"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.location_id}: {self.on_hand}/{self.reserved}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMovement(models.Model):
+    """The stock ledger: every change of on hand or reserved is one row (audit and rebuild)."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Nhập kho")
+        SALE = "sale", _("Bán hàng")
+        ADJUSTMENT = "adjustment", _("Điều chỉnh")
+        TRANSFER = "transfer", _("Chuyển kho")
+        RESERVATION = "reservation", _("Giữ hàng")
+        RELEASE = "release", _("Trả giữ hàng")
+        RETURN = "return", _("Khách trả hàng")
+
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="movements")
+    location = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="movements")
+    kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
+    on_hand_delta = models.IntegerField(_("thay đổi tồn"), default=0)
+    reserved_delta = models.IntegerField(_("thay đổi giữ"), default=0)
+    order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="movements")
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("biến động kho")
+        verbose_name_plural = _("biến động kho")
+        indexes = [models.Index(fields=["sku", "location", "created_at"], name="stockmove_sku_loc_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sku_id}@{self.location_id} {self.on_hand_delta:+}/{self.reserved_delta:+}"
+
+
+class Listing(models.Model):
+    """A SKU offered on one sales channel, with the values the channel should show.
+
+    `price`/`published_quantity`/`content_version` are what we want the channel to show;
+    `synced_*` what the channel last accepted. A listing is pending exactly when they differ
+    (or it was never pushed) — services.listings_refresh keeps that true set-based.
+    """
+
+    class SyncState(models.TextChoices):
+        IN_SYNC = "in_sync", _("Đã đồng bộ")
+        PENDING = "pending", _("Chờ đồng bộ")
+        FAILED = "failed", _("Lỗi")
+
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="listings", verbose_name=_("SKU"))
+    channel = models.ForeignKey(SalesChannel, on_delete=models.CASCADE, related_name="listings", verbose_name=_("kênh"))
+    external_id = models.CharField(_("mã trên kênh"), max_length=100, blank=True)
+    external_parent_id = models.CharField(_("mã sản phẩm trên kênh"), max_length=100, blank=True)
+    price_override = MoneyField(_("giá riêng (₫)"), null=True, blank=True)
+    markup_percent = models.PositiveSmallIntegerField(_("cộng thêm (%)"), default=0)
+    price_rounding = models.PositiveIntegerField(_("làm tròn lên (₫)"), default=1000)
+    allocation_percent = models.PositiveSmallIntegerField(_("tỉ lệ phân bổ tồn (%)"), default=100)
+    safety_buffer = models.PositiveIntegerField(_("tồn an toàn"), default=0)
+    is_active = models.BooleanField(_("đang bán"), default=True)
+    price = MoneyField(_("giá bán trên kênh (₫)"), default=0)
+    published_quantity = models.IntegerField(_("số lượng công bố"), default=0)
+    content_version = models.PositiveIntegerField(default=1)
+    synced_price = MoneyField(null=True, blank=True)
+    synced_quantity = models.IntegerField(null=True, blank=True)
+    synced_content_version = models.PositiveIntegerField(null=True, blank=True)
+    synced_active = models.BooleanField(null=True, blank=True)
+    sync_state = models.CharField(
+        _("trạng thái đồng bộ"), max_length=10, choices=SyncState.choices, default=SyncState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(_("đồng bộ lần cuối"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("tin đăng trên kênh")
+        verbose_name_plural = _("tin đăng trên kênh")
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "channel"], name="listing_unique_sku_channel"),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="listing_price_gte_0"),
+            models.CheckConstraint(condition=models.Q(allocation_percent__lte=100), name="listing_allocation_lte_100"),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "sync_state", "next_attempt_at"], name="listing_chan_state_next"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.channel_id}"
+
+
+class Order(models.Model):
+    """An order from any channel, or a sale at a store counter. One per (channel, external id)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ xác nhận")
+        CONFIRMED = "confirmed", _("Đã xác nhận")
+        PACKED = "packed", _("Đã đóng gói")
+        SHIPPED = "shipped", _("Đã giao vận chuyển")
+        DELIVERED = "delivered", _("Đã giao")
+        CANCELLED = "cancelled", _("Đã hủy")
+        RETURNED = "returned", _("Đã trả hàng")
+
+    class Fulfilment(models.TextChoices):
+        SHIP = "ship", _("Giao hàng")
+        PICKUP = "pickup", _("Nhận tại cửa hàng")
+        IN_STORE = "in_store", _("Mua tại cửa hàng")
+
+    class StockState(models.TextChoices):
+        NONE = "none", _("Chưa giữ")
+        RESERVED = "reserved", _("Đang giữ")
+        COMMITTED = "committed", _("Đã xuất")
+        RELEASED = "released", _("Đã trả giữ")
+
+    number = models.CharField(_("số đơn"), max_length=20, unique=True)
+    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="orders", verbose_name=_("kênh"))
+    external_id = models.CharField(_("mã đơn trên kênh"), max_length=100, blank=True)
+    store = models.ForeignKey(
+        Store, null=True, blank=True, on_delete=models.PROTECT, related_name="orders", verbose_name=_("cửa hàng")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        verbose_name=_("khách hàng"),
+    )
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    fulfilment = models.CharField(_("hình thức"), max_length=10, choices=Fulfilment.choices, default=Fulfilment.SHIP)
+    stock_state = models.CharField(max_length=10, choices=StockState.choices, default=StockState.NONE)
+    subtotal = MoneyField(_("tạm tính (₫)"), default=0)
+    discount_total = MoneyField(_("giảm giá (₫)"), default=0)
+    total = MoneyField(_("tổng tiền (₫)"), default=0)
+    placed_at = models.DateTimeField(_("thời điểm đặt"), db_index=True)
+    source_updated_at = models.DateTimeField(_("cập nhật từ kênh lúc"), null=True, blank=True)
+    is_held = models.BooleanField(_("chờ kiểm tra"), default=False)
+    hold_reason = models.CharField(_("lý do giữ"), max_length=300, blank=True)
+    reference = models.CharField(_("tham chiếu"), max_length=100, blank=True)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    buyer = models.JSONField(_("người mua"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("đơn hàng")
+        verbose_name_plural = _("đơn hàng")
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="order_unique_channel_external_id",
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"], condition=~models.Q(idempotency_key=""), name="order_unique_idempotency_key"
+            ),
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "status", "placed_at"], name="order_chan_status_at"),
+            models.Index(fields=["customer", "placed_at"], name="order_customer_at"),
+            models.Index(fields=["external_id"], name="order_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(SKU, null=True, blank=True, on_delete=models.PROTECT, related_name="order_lines")
+    sku_code = models.CharField(_("mã SKU"), max_length=64)
+    name = models.CharField(_("tên"), max_length=300, blank=True)
+    quantity = models.PositiveIntegerField(_("số lượng"))
+    unit_price = MoneyField(_("đơn giá (₫)"))
+    line_total = MoneyField(_("thành tiền (₫)"))
+    location = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("dòng đơn hàng")
+        verbose_name_plural = _("dòng đơn hàng")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_gt_0"),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="orderline_unit_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_code} × {self.quantity}"
+
+
+class InboundEvent(models.Model):
+    """A raw webhook delivery, stored before anything else so it is acknowledged at once.
+
+    Unique on (channel, shop, event id): a platform's retries land on the same row.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Đã nhận")
+        PROCESSED = "processed", _("Đã xử lý")
+        FAILED = "failed", _("Lỗi")
+
+    channel = models.ForeignKey(SalesChannel, on_delete=models.CASCADE, related_name="inbound_events")
+    shop_id = models.CharField(max_length=100, blank=True)
+    event_id = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sự kiện từ kênh")
+        verbose_name_plural = _("sự kiện từ kênh")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "shop_id", "event_id"], name="inbound_unique_event"),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="inbound_status_at")]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}/{self.shop_id}/{self.event_id}"
+
+
+class CheckIn(models.Model):
+    """An offline action: a customer showed up at a store (QR scan, Wi-Fi login, POS, consultation)."""
+
+    class Method(models.TextChoices):
+        QR = "qr", _("Quét mã QR")
+        WIFI = "wifi", _("Đăng nhập Wi-Fi")
+        POS = "pos", _("Nhận diện tại quầy")
+        CONSULTATION = "consultation", _("Tư vấn")
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="checkins", verbose_name=_("khách hàng")
+    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("cửa hàng"))
+    method = models.CharField(_("cách thức"), max_length=15, choices=Method.choices)
+    occurred_at = models.DateTimeField(_("thời điểm"), db_index=True)
+    campaign_id = models.PositiveBigIntegerField(_("chiến dịch"), null=True, blank=True)
+    utm = models.JSONField(_("UTM"), default=dict, blank=True)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("lượt ghé cửa hàng")
+        verbose_name_plural = _("lượt ghé cửa hàng")
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["store", "occurred_at"], name="checkin_store_at")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}@{self.store_id} {self.method}"
+
+
+class ChannelGoal(models.Model):
+    """A channel's goal for one month (SMART: a number, a channel, a month)."""
+
+    channel = models.ForeignKey(SalesChannel, on_delete=models.CASCADE, related_name="goals", verbose_name=_("kênh"))
+    month = models.DateField(_("tháng"), help_text=_("Ngày đầu tháng"))
+    revenue_target = MoneyField(_("doanh thu mục tiêu (₫)"), default=0)
+    orders_target = models.PositiveIntegerField(_("số đơn mục tiêu"), default=0)
+    new_customers_target = models.PositiveIntegerField(_("khách mới mục tiêu"), default=0)
+
+    class Meta:
+        verbose_name = _("mục tiêu kênh")
+        verbose_name_plural = _("mục tiêu kênh")
+        ordering = ["channel", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "month"], name="goal_unique_channel_month"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="goal_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} {self.month:%Y-%m}"

@@ -1,0 +1,193 @@
+"""Input and output serializers of the channels API (thin: shapes only, no rules)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import SKU, CheckIn, Listing, Order, Product, SalesChannel, Stock, Store
+
+
+class StoreOut(serializers.ModelSerializer):
+    class Meta:
+        model = Store
+        fields = ["id", "code", "name", "address", "province", "district", "opening_hours", "is_warehouse", "is_active"]
+
+
+class ChannelOut(serializers.ModelSerializer):
+    class Meta:
+        model = SalesChannel
+        fields = ["id", "code", "name", "kind", "is_online", "is_active"]
+
+
+class SkuOut(serializers.ModelSerializer):
+    price = serializers.IntegerField(source="base_price")
+
+    class Meta:
+        model = SKU
+        fields = ["id", "code", "barcode", "options", "price", "is_active", "product_id"]
+
+
+class ProductOut(serializers.ModelSerializer):
+    skus = SkuOut(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "description", "brand", "category", "launch_date", "is_active", "skus"]
+
+
+class SkuIn(serializers.Serializer):
+    code = serializers.CharField(max_length=64)
+    barcode = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    price = serializers.IntegerField(min_value=0)
+    options = serializers.DictField(required=False, default=dict)
+
+
+class ProductIn(serializers.Serializer):
+    name = serializers.CharField(max_length=300)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    brand = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    launch_date = serializers.DateField(required=False, allow_null=True, default=None)
+    skus = SkuIn(many=True, allow_empty=False)
+
+
+class StockOut(serializers.ModelSerializer):
+    sku = serializers.CharField(source="sku.code")
+    location = serializers.CharField(source="location.code")
+    location_name = serializers.CharField(source="location.name")
+    available = serializers.IntegerField()
+
+    class Meta:
+        model = Stock
+        fields = ["sku", "location", "location_name", "on_hand", "reserved", "available"]
+
+
+class StockReceiveIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    location = serializers.CharField(max_length=32)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ListingOut(serializers.ModelSerializer):
+    sku = serializers.CharField(source="sku.code")
+    channel = serializers.CharField(source="channel.code")
+
+    class Meta:
+        model = Listing
+        fields = [
+            "id",
+            "sku",
+            "channel",
+            "external_id",
+            "price",
+            "price_override",
+            "markup_percent",
+            "published_quantity",
+            "allocation_percent",
+            "safety_buffer",
+            "is_active",
+            "sync_state",
+            "attempts",
+            "last_error",
+            "last_synced_at",
+        ]
+
+
+class ListingPriceIn(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=100_000)
+    price_override = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    markup_percent = serializers.IntegerField(min_value=0, max_value=500, required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if attrs["price_override"] is None and attrs["markup_percent"] is None:
+            raise serializers.ValidationError(_("Nhập giá riêng hoặc phần trăm cộng thêm."))
+        return attrs
+
+
+class OrderLineIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    unit_price = serializers.IntegerField(min_value=0)
+    name = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ChannelOrderIn(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    status = serializers.ChoiceField(choices=Order.Status.choices, default=Order.Status.PENDING)
+    placed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    updated_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    customer = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=200), required=False, default=dict
+    )
+    store = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True, default="")
+    fulfilment = serializers.ChoiceField(
+        choices=Order.Fulfilment.choices, required=False, allow_null=True, default=None
+    )
+    lines = OrderLineIn(many=True, allow_empty=False)
+    total = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+
+
+class OrderLineOut(serializers.Serializer):
+    sku = serializers.CharField(source="sku_code")
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.IntegerField()
+    line_total = serializers.IntegerField()
+
+
+class OrderOut(serializers.ModelSerializer):
+    channel = serializers.CharField(source="channel.code")
+    store = serializers.SerializerMethodField()
+    customer = serializers.IntegerField(source="customer_id", allow_null=True)
+    lines = OrderLineOut(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "external_id",
+            "store",
+            "customer",
+            "status",
+            "fulfilment",
+            "subtotal",
+            "discount_total",
+            "total",
+            "placed_at",
+            "updated_at",
+            "is_held",
+            "hold_reason",
+            "lines",
+        ]
+
+    def get_store(self, order) -> str | None:
+        return order.store.code if order.store_id else None
+
+
+class OrderStatusIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Order.Status.choices)
+
+
+class CheckInOut(serializers.ModelSerializer):
+    store = serializers.CharField(source="store.code")
+    customer = serializers.IntegerField(source="customer_id")
+
+    class Meta:
+        model = CheckIn
+        fields = ["id", "customer", "store", "method", "occurred_at", "campaign_id", "utm", "note"]
+
+
+class CheckInIn(serializers.Serializer):
+    store = serializers.CharField(max_length=32)
+    method = serializers.ChoiceField(choices=CheckIn.Method.choices)
+    phone = serializers.CharField(max_length=30)
+    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    campaign_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    utm = serializers.DictField(
+        child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=dict
+    )
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

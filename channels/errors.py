@@ -1,0 +1,41 @@
+"""The errors channels' services raise (rendered by the API as the one error body)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from o2o_site.api import Conflict, DomainError, NotFound
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+    default_message = _("Không đủ hàng trong kho.")
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    default_message = _("Không thể chuyển đơn hàng sang trạng thái này.")
+
+
+class ChannelNotFound(NotFound):
+    code = "channel_not_found"
+    default_message = _("Không tìm thấy kênh bán.")
+
+
+class StoreNotFound(NotFound):
+    code = "store_not_found"
+    default_message = _("Không tìm thấy cửa hàng.")
+
+
+class SkuNotFound(DomainError):
+    code = "unknown_sku"
+    default_message = _("Không tìm thấy SKU.")
+
+
+class InvalidInput(DomainError):
+    code = "invalid"
+    status_code = 400
+
+
+class StoreNotAllowed(DomainError):
+    code = "store_not_allowed"
+    status_code = 403
+    default_message = _("Bạn không được phân công tại cửa hàng này.")

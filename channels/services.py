@@ -1,0 +1,1349 @@
+"""Every write of the channels app: catalogue, stock, listings and their sync, orders, check-ins.
+
+Public services own their transaction. Stock is guarded by the database (check constraints and
+conditional `UPDATE … WHERE on_hand - reserved >= n`), never by a read-then-write in Python.
+Customers are reached only through `customers.services` (resolve, purchases, timeline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from o2o_site.api import DomainError
+
+from . import conf
+from .errors import (
+    ChannelNotFound,
+    InsufficientStock,
+    InvalidInput,
+    InvalidTransition,
+    StoreNotAllowed,
+    StoreNotFound,
+)
+from .models import (
+    SKU,
+    ChannelGoal,
+    CheckIn,
+    InboundEvent,
+    Listing,
+    Order,
+    OrderLine,
+    Product,
+    SalesChannel,
+    Stock,
+    StockMovement,
+    Store,
+)
+
+logger = logging.getLogger(__name__)
+
+# Channel kinds whose listings are never pushed anywhere (sold at a counter).
+NO_PUSH_KINDS = {SalesChannel.Kind.STORE}
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue
+# ---------------------------------------------------------------------------------------------
+
+
+def product_create(
+    *,
+    name: str,
+    skus: Sequence[dict],
+    description: str = "",
+    brand: str = "",
+    category: str = "",
+    launch_date: dt.date | None = None,
+) -> Product:
+    """Creates a product and its SKUs (`code`, `barcode`, `price`, `options`).
+
+    Raises InvalidInput when the name is empty, a SKU code repeats or already exists.
+    """
+    name = (name or "").strip()
+    fields: dict[str, list[str]] = {}
+    if not name:
+        fields["name"] = [_("Vui lòng nhập tên sản phẩm.")]
+    if not skus:
+        fields["skus"] = [_("Sản phẩm cần ít nhất một SKU.")]
+    codes = [str(s.get("code", "")).strip() for s in skus]
+    for i, (code, spec) in enumerate(zip(codes, skus, strict=True)):
+        if not code:
+            fields[f"skus.{i}.code"] = [_("Vui lòng nhập mã SKU.")]
+        elif codes.index(code) != i:
+            fields[f"skus.{i}.code"] = [_("Mã SKU bị lặp.")]
+        price = spec.get("price")
+        if not isinstance(price, int) or isinstance(price, bool) or price < 0:
+            fields[f"skus.{i}.price"] = [_("Giá phải là số nguyên VND không âm.")]
+    existing = set(SKU.objects.filter(code__in=[c for c in codes if c]).values_list("code", flat=True))
+    for i, code in enumerate(codes):
+        if code in existing:
+            fields[f"skus.{i}.code"] = [_("Mã SKU %(code)s đã tồn tại.") % {"code": code}]
+    if fields:
+        raise InvalidInput(_("Dữ liệu sản phẩm không hợp lệ."), fields=fields)
+    with transaction.atomic():
+        product = Product.objects.create(
+            name=name, description=description, brand=brand, category=category, launch_date=launch_date
+        )
+        SKU.objects.bulk_create(
+            [
+                SKU(
+                    product=product,
+                    code=code,
+                    barcode=str(spec.get("barcode") or "").strip(),
+                    options=spec.get("options") or {},
+                    base_price=spec["price"],
+                )
+                for code, spec in zip(codes, skus, strict=True)
+            ]
+        )
+    return product
+
+
+def product_update(*, product: Product, **changes) -> Product:
+    """Changes what channels show of a product; its listings become pending (content changed)."""
+    allowed = {"name", "description", "brand", "category", "launch_date", "is_active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(fields={k: [_("Không được phép sửa trường này.")] for k in unknown})
+    changed = [k for k, v in changes.items() if getattr(product, k) != v]
+    if not changed:
+        return product
+    with transaction.atomic():
+        for key in changed:
+            setattr(product, key, changes[key])
+        product.content_version = F("content_version") + 1
+        product.save(update_fields=[*changed, "content_version", "updated_at"])
+        product.refresh_from_db(fields=["content_version"])
+        Listing.objects.filter(sku__product=product).update(content_version=product.content_version)
+        listings_refresh(skus=SKU.objects.filter(product=product), price=False, stock=False)
+    return product
+
+
+def sku_prices_change(
+    *, skus: QuerySet[SKU] | Sequence[SKU], price: int | None = None, percent: int | None = None
+) -> int:
+    """Sets a new base price (or moves it by `percent`, rounded up to 1,000 ₫) for many SKUs.
+
+    Set-based: one UPDATE for the SKUs, one for their listings. Returns the listings marked pending.
+    """
+    if (price is None) == (percent is None):
+        raise InvalidInput(_("Nhập giá mới hoặc phần trăm thay đổi."))
+    if price is not None and (not isinstance(price, int) or price < 0):
+        raise InvalidInput(fields={"price": [_("Giá phải là số nguyên VND không âm.")]})
+    if percent is not None and (not isinstance(percent, int) or percent <= -100):
+        raise InvalidInput(fields={"percent": [_("Phần trăm không hợp lệ.")]})
+    qs = skus if isinstance(skus, QuerySet) else SKU.objects.filter(pk__in=[s.pk for s in skus])
+    with transaction.atomic():
+        if price is not None:
+            qs.update(base_price=price)
+        else:
+            # ceil(base × (100+p)/100 / 1000) × 1000 in integer arithmetic.
+            qs.update(
+                base_price=ExpressionWrapper(
+                    (F("base_price") * (100 + percent) + 100 * 1000 - 1) / (100 * 1000) * 1000,
+                    output_field=IntegerField(),
+                )
+            )
+        return listings_refresh(skus=qs, stock=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Listings: what each channel should show, and which listings must be pushed
+# ---------------------------------------------------------------------------------------------
+
+
+def _int(expression):
+    return ExpressionWrapper(expression, output_field=IntegerField())
+
+
+def _listing_price_expr():
+    """Override, else base price + markup %, rounded up to `price_rounding` (integer SQL)."""
+    base = Subquery(SKU.objects.filter(pk=OuterRef("sku_id")).values("base_price")[:1], output_field=IntegerField())
+    step = _int(Greatest(F("price_rounding"), Value(1), output_field=IntegerField()))
+    scaled = _int(base * _int(Value(100) + F("markup_percent")))
+    computed = _int((scaled + step * 100 - 1) / (step * 100) * step)
+    return Coalesce(_int(F("price_override")), computed, output_field=IntegerField())
+
+
+def _available_subquery():
+    return Coalesce(
+        Subquery(
+            Stock.objects.filter(sku_id=OuterRef("sku_id"), location__is_active=True)
+            .values("sku_id")
+            .annotate(total=Sum(_int(F("on_hand") - F("reserved"))))
+            .values("total")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _published_quantity_expr():
+    share = _int(_available_subquery() * _int(F("allocation_percent")) / 100)
+    return Greatest(_int(share - _int(F("safety_buffer"))), Value(0), output_field=IntegerField())
+
+
+def listings_refresh(
+    *,
+    skus: QuerySet[SKU] | None = None,
+    sku_ids: Iterable[int] | None = None,
+    listings: QuerySet[Listing] | None = None,
+    price: bool = True,
+    stock: bool = True,
+) -> int:
+    """Recomputes price / published quantity of the affected listings and marks pending exactly
+    those whose wanted values now differ from what the channel last accepted.
+
+    Set-based (one UPDATE). Enqueues a push per touched channel after commit. Returns the number
+    of listings that are pending after the change among those touched.
+    """
+    qs = listings if listings is not None else Listing.objects.all()
+    if skus is not None:
+        qs = qs.filter(sku__in=skus.values("pk"))
+    if sku_ids is not None:
+        qs = qs.filter(sku_id__in=list(sku_ids))
+    updates: dict = {}
+    if price:
+        updates["price"] = _listing_price_expr()
+    if stock:
+        updates["published_quantity"] = _published_quantity_expr()
+    new_price = updates.get("price", F("price"))
+    new_qty = updates.get("published_quantity", F("published_quantity"))
+    # SET expressions all read the row as it was before the UPDATE, so these compare the old
+    # state with the new wanted values in one statement.
+    out_of_sync = (
+        Q(synced_price__isnull=True)
+        | Q(synced_quantity__isnull=True)
+        | Q(synced_active__isnull=True)
+        | ~Q(synced_active=F("is_active"))
+        | ~Q(synced_content_version=F("content_version"))
+        | ~Q(synced_price=new_price)
+        | ~Q(synced_quantity=new_qty)
+    )
+    # A failed listing is retried only when something changes again (not on every refresh).
+    changed_now = ~Q(price=new_price) | ~Q(published_quantity=new_qty)
+    becomes_pending = (Q(sync_state=Listing.SyncState.IN_SYNC) & out_of_sync) | (
+        Q(sync_state=Listing.SyncState.FAILED) & changed_now
+    )
+    updates["sync_state"] = Case(When(becomes_pending, then=Value(Listing.SyncState.PENDING)), default=F("sync_state"))
+    updates["attempts"] = Case(
+        When(becomes_pending, then=Value(0)), default=F("attempts"), output_field=Listing._meta.get_field("attempts")
+    )
+    updates["next_attempt_at"] = Case(
+        When(becomes_pending, then=Value(None)),
+        default=F("next_attempt_at"),
+        output_field=Listing._meta.get_field("next_attempt_at"),
+    )
+    qs = qs.exclude(channel__kind__in=NO_PUSH_KINDS)
+    with transaction.atomic():
+        touched = qs.update(**updates)
+        if not touched:
+            return 0
+        pending = qs.filter(sync_state=Listing.SyncState.PENDING)
+        channel_ids = set(pending.values_list("channel_id", flat=True).distinct())
+        for channel_id in channel_ids:
+            _enqueue_push(channel_id)
+    return len(channel_ids) and pending.count()
+
+
+def _enqueue_push(channel_id: int) -> None:
+    def send():
+        from . import tasks
+
+        try:
+            tasks.push_listings.delay(channel_id)
+        except Exception as exc:  # broker down: the rows stay pending, the periodic task resends
+            logger.warning("channels: could not enqueue push for channel %s: %s", channel_id, exc)
+
+    transaction.on_commit(send)
+
+
+def listing_upsert(
+    *,
+    sku: SKU,
+    channel: SalesChannel,
+    external_id: str = "",
+    external_parent_id: str = "",
+    price_override: int | None = None,
+    markup_percent: int = 0,
+    allocation_percent: int = 100,
+    safety_buffer: int = 0,
+    is_active: bool = True,
+) -> Listing:
+    """Creates or changes the listing of a SKU on a channel, then refreshes its wanted values."""
+    if price_override is not None and price_override < 0:
+        raise InvalidInput(fields={"price_override": [_("Giá phải là số nguyên VND không âm.")]})
+    if not 0 <= allocation_percent <= 100:
+        raise InvalidInput(fields={"allocation_percent": [_("Tỉ lệ phân bổ từ 0 đến 100%.")]})
+    with transaction.atomic():
+        listing, _created = Listing.objects.update_or_create(
+            sku=sku,
+            channel=channel,
+            defaults={
+                "external_id": external_id,
+                "external_parent_id": external_parent_id,
+                "price_override": price_override,
+                "markup_percent": markup_percent,
+                "allocation_percent": allocation_percent,
+                "safety_buffer": safety_buffer,
+                "is_active": is_active,
+                "content_version": sku.product.content_version,
+            },
+        )
+        listings_refresh(listings=Listing.objects.filter(pk=listing.pk))
+    listing.refresh_from_db()
+    return listing
+
+
+def listings_create_for_channel(*, channel: SalesChannel, skus: QuerySet[SKU], markup_percent: int = 0, **rule) -> int:
+    """Lists many SKUs on a channel at once (bulk, skipping ones already listed)."""
+    with transaction.atomic():
+        rows = [
+            Listing(
+                sku_id=pk,
+                channel=channel,
+                external_id=code,
+                markup_percent=markup_percent,
+                content_version=version,
+                **rule,
+            )
+            for pk, code, version in skus.values_list("pk", "code", "product__content_version")
+        ]
+        Listing.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        listings_refresh(listings=Listing.objects.filter(channel=channel, sku__in=skus.values("pk")))
+    return len(rows)
+
+
+def listings_price_set(
+    *, listings: QuerySet[Listing], price_override: int | None = None, markup_percent: int | None = None
+) -> int:
+    """Bulk price change on listings: an explicit price, or a markup rule (clears the override)."""
+    if price_override is None and markup_percent is None:
+        raise InvalidInput(_("Nhập giá riêng hoặc phần trăm cộng thêm."))
+    if price_override is not None and (not isinstance(price_override, int) or price_override < 0):
+        raise InvalidInput(fields={"price_override": [_("Giá phải là số nguyên VND không âm.")]})
+    if markup_percent is not None and (not isinstance(markup_percent, int) or not 0 <= markup_percent <= 500):
+        raise InvalidInput(fields={"markup_percent": [_("Phần trăm cộng thêm từ 0 đến 500.")]})
+    with transaction.atomic():
+        ids = list(listings.values_list("pk", flat=True))
+        target = Listing.objects.filter(pk__in=ids)
+        if price_override is not None:
+            target.update(price_override=price_override)
+        else:
+            target.update(price_override=None, markup_percent=markup_percent)
+        return listings_refresh(listings=target, stock=False)
+
+
+def listings_retry(*, channel: SalesChannel, listing_ids: Sequence[int] | None = None) -> int:
+    """Puts failed listings of a channel back in the queue with a fresh round of attempts."""
+    qs = Listing.objects.filter(channel=channel, sync_state=Listing.SyncState.FAILED)
+    if listing_ids is not None:
+        qs = qs.filter(pk__in=list(listing_ids))
+    with transaction.atomic():
+        count = qs.update(sync_state=Listing.SyncState.PENDING, attempts=0, next_attempt_at=None)
+        if count:
+            _enqueue_push(channel.pk)
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Sync engine
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PushReport:
+    channel: str
+    pushed: int = 0
+    skipped_unchanged: int = 0
+    failed: int = 0
+    calls: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff_seconds(attempts: int) -> int:
+    """30 s, 60 s, 120 s … capped (attempts counts the failures so far)."""
+    return min(conf.sync_backoff_cap_seconds(), conf.sync_backoff_base_seconds() * 2 ** max(0, attempts - 1))
+
+
+def _due(channel_id: int, now):
+    return Listing.objects.filter(channel_id=channel_id, sync_state=Listing.SyncState.PENDING).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+
+
+def listings_push_channel(*, channel_id: int, max_batches: int | None = None) -> PushReport:
+    """Pushes the channel's due pending listings in batches sized for the channel.
+
+    Each batch is claimed under `SELECT … FOR UPDATE SKIP LOCKED` with a lease (so two workers
+    never push the same rows), pushed outside any transaction, then written back conditionally:
+    a listing changed again while in flight stays pending.
+    """
+    from .adapters import adapter_for
+
+    channel = SalesChannel.objects.get(pk=channel_id)
+    report = PushReport(channel=channel.code)
+    if not channel.is_active:
+        return report
+    adapter = adapter_for(channel)
+    max_batches = max_batches or conf.sync_batches_per_run()
+    for _batch in range(max_batches):
+        now = timezone.now()
+        with transaction.atomic():
+            rows = list(
+                _due(channel_id, now)
+                .select_related("sku", "sku__product")
+                .order_by("pk")
+                .select_for_update(skip_locked=True, of=("self",))[: adapter.batch_size]
+            )
+            if not rows:
+                break
+            Listing.objects.filter(pk__in=[r.pk for r in rows]).update(next_attempt_at=now + dt.timedelta(minutes=5))
+        unchanged = [
+            r
+            for r in rows
+            if r.synced_price == r.price
+            and r.synced_quantity == r.published_quantity
+            and r.synced_content_version == r.content_version
+            and r.synced_active == r.is_active
+        ]
+        to_push = [r for r in rows if r not in unchanged]
+        if unchanged:
+            Listing.objects.filter(pk__in=[r.pk for r in unchanged]).update(
+                sync_state=Listing.SyncState.IN_SYNC, next_attempt_at=None, attempts=0, last_error=""
+            )
+            report.skipped_unchanged += len(unchanged)
+        if not to_push:
+            continue
+        from .adapters.base import ListingPush
+
+        items = [ListingPush.from_listing(r) for r in to_push]
+        results = adapter.push_listings(items)
+        report.calls += adapter.calls_made
+        adapter.calls_made = 0
+        _push_results_apply(to_push, results, report)
+    return report
+
+
+def _push_results_apply(rows: list[Listing], results: dict[int, str | None], report: PushReport) -> None:
+    now = timezone.now()
+    max_attempts = conf.sync_max_attempts()
+    with transaction.atomic():
+        for row in rows:
+            error = results.get(row.pk, _("Kênh không trả kết quả cho SKU này."))
+            base = Listing.objects.filter(pk=row.pk)
+            if error is None:
+                report.pushed += 1
+                common = {
+                    "synced_price": row.price,
+                    "synced_quantity": row.published_quantity,
+                    "synced_content_version": row.content_version,
+                    "synced_active": row.is_active,
+                    "attempts": 0,
+                    "last_error": "",
+                    "last_synced_at": now,
+                    "next_attempt_at": None,
+                }
+                same = base.filter(
+                    price=row.price,
+                    published_quantity=row.published_quantity,
+                    content_version=row.content_version,
+                    is_active=row.is_active,
+                )
+                if not same.update(sync_state=Listing.SyncState.IN_SYNC, **common):
+                    base.update(sync_state=Listing.SyncState.PENDING, **common)
+            else:
+                report.failed += 1
+                report.errors.append(f"{row.sku.code}: {error}")
+                attempts = row.attempts + 1
+                failed = attempts >= max_attempts
+                base.update(
+                    attempts=attempts,
+                    last_error=str(error)[:2000],
+                    sync_state=Listing.SyncState.FAILED if failed else Listing.SyncState.PENDING,
+                    next_attempt_at=None if failed else now + dt.timedelta(seconds=backoff_seconds(attempts)),
+                )
+
+
+def sync_due_channels() -> list[int]:
+    """The channels that have pending listings due now (used by the periodic resend)."""
+    now = timezone.now()
+    return list(
+        Listing.objects.filter(sync_state=Listing.SyncState.PENDING, channel__is_active=True)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .values_list("channel_id", flat=True)
+        .distinct()
+        .order_by("channel_id")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Stock
+# ---------------------------------------------------------------------------------------------
+
+
+def _positive(quantity, name: str = "quantity") -> int:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise InvalidInput(fields={name: [_("Số lượng phải là số nguyên dương.")]})
+    return quantity
+
+
+def stock_receive(*, sku: SKU, location: Store, quantity: int, by=None, note: str = "") -> Stock:
+    """Goods arrive at a location: on hand grows, one receipt row in the ledger."""
+    _positive(quantity)
+    with transaction.atomic():
+        Stock.objects.bulk_create(
+            [Stock(sku=sku, location=location)], ignore_conflicts=True
+        )  # the row exists from now on, whoever raced us
+        Stock.objects.filter(sku=sku, location=location).update(on_hand=F("on_hand") + quantity)
+        StockMovement.objects.create(
+            sku=sku,
+            location=location,
+            kind=StockMovement.Kind.RECEIPT,
+            on_hand_delta=quantity,
+            created_by=by,
+            note=note,
+        )
+        listings_refresh(sku_ids=[sku.pk], price=False)
+    return Stock.objects.get(sku=sku, location=location)
+
+
+def stock_adjust(*, sku: SKU, location: Store, delta: int, by=None, note: str = "") -> Stock:
+    """A counted correction (+/-); refused when it would take on hand below the reserved units."""
+    if not isinstance(delta, int) or delta == 0:
+        raise InvalidInput(fields={"delta": [_("Số lượng điều chỉnh phải khác 0.")]})
+    with transaction.atomic():
+        Stock.objects.bulk_create([Stock(sku=sku, location=location)], ignore_conflicts=True)
+        changed = Stock.objects.filter(sku=sku, location=location, on_hand__gte=F("reserved") - delta).update(
+            on_hand=F("on_hand") + delta
+        )
+        if not changed:
+            raise InsufficientStock(_("Không thể giảm tồn xuống dưới số đang giữ cho đơn hàng."))
+        StockMovement.objects.create(
+            sku=sku,
+            location=location,
+            kind=StockMovement.Kind.ADJUSTMENT,
+            on_hand_delta=delta,
+            created_by=by,
+            note=note,
+        )
+        listings_refresh(sku_ids=[sku.pk], price=False)
+    return Stock.objects.get(sku=sku, location=location)
+
+
+def stock_transfer(*, sku: SKU, source: Store, target: Store, quantity: int, by=None) -> None:
+    """Moves available units between locations (two ledger rows, one transaction)."""
+    _positive(quantity)
+    if source.pk == target.pk:
+        raise InvalidInput(fields={"target": [_("Kho đích phải khác kho nguồn.")]})
+    with transaction.atomic():
+        Stock.objects.bulk_create([Stock(sku=sku, location=target)], ignore_conflicts=True)
+        moved = Stock.objects.filter(sku=sku, location=source, on_hand__gte=F("reserved") + quantity).update(
+            on_hand=F("on_hand") - quantity
+        )
+        if not moved:
+            raise InsufficientStock(_("Kho nguồn không đủ hàng để chuyển."))
+        Stock.objects.filter(sku=sku, location=target).update(on_hand=F("on_hand") + quantity)
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    sku=sku, location=source, kind=StockMovement.Kind.TRANSFER, on_hand_delta=-quantity, created_by=by
+                ),
+                StockMovement(
+                    sku=sku, location=target, kind=StockMovement.Kind.TRANSFER, on_hand_delta=quantity, created_by=by
+                ),
+            ]
+        )
+        listings_refresh(sku_ids=[sku.pk], price=False)
+
+
+def stock_rebuild_check(*, sku: SKU, location: Store) -> dict:
+    """What the ledger says on hand/reserved should be, next to the stock row (for audits)."""
+    from django.db.models import Sum as _Sum
+
+    totals = StockMovement.objects.filter(sku=sku, location=location).aggregate(
+        on_hand=Coalesce(_Sum("on_hand_delta"), 0), reserved=Coalesce(_Sum("reserved_delta"), 0)
+    )
+    row = Stock.objects.filter(sku=sku, location=location).first()
+    return {
+        "ledger_on_hand": totals["on_hand"],
+        "ledger_reserved": totals["reserved"],
+        "on_hand": row.on_hand if row else 0,
+        "reserved": row.reserved if row else 0,
+    }
+
+
+def _lines_reserve(order: Order, lines: list[OrderLine]) -> None:
+    """Reserves every SKU line at its location, or none (the caller's transaction rolls back).
+
+    Lines are taken in SKU order so two orders never lock the same rows in opposite orders.
+    Each line is one conditional UPDATE: PostgreSQL re-checks the WHERE after waiting for a
+    competing row lock, so the last unit goes to exactly one order.
+    """
+    movements = []
+    for index, line in sorted(enumerate(lines), key=lambda pair: (pair[1].sku_id or 0, pair[0])):
+        if line.sku_id is None:
+            continue
+        got = Stock.objects.filter(
+            sku_id=line.sku_id, location_id=line.location_id, on_hand__gte=F("reserved") + line.quantity
+        ).update(reserved=F("reserved") + line.quantity)
+        if not got:
+            raise InsufficientStock(
+                _("Không đủ hàng cho SKU %(sku)s (cần %(qty)s).") % {"sku": line.sku_code, "qty": line.quantity},
+                fields={f"lines.{index}.quantity": [_("Không đủ hàng trong kho.")]},
+            )
+        movements.append(
+            StockMovement(
+                sku_id=line.sku_id,
+                location_id=line.location_id,
+                kind=StockMovement.Kind.RESERVATION,
+                reserved_delta=line.quantity,
+                order=order,
+            )
+        )
+    StockMovement.objects.bulk_create(movements)
+
+
+def _lines_commit(order: Order) -> None:
+    movements = []
+    for line in order.lines.filter(sku__isnull=False).order_by("sku_id", "pk"):
+        Stock.objects.filter(sku_id=line.sku_id, location_id=line.location_id).update(
+            on_hand=F("on_hand") - line.quantity, reserved=F("reserved") - line.quantity
+        )
+        movements.append(
+            StockMovement(
+                sku_id=line.sku_id,
+                location_id=line.location_id,
+                kind=StockMovement.Kind.SALE,
+                on_hand_delta=-line.quantity,
+                reserved_delta=-line.quantity,
+                order=order,
+            )
+        )
+    StockMovement.objects.bulk_create(movements)
+
+
+def _lines_release(order: Order) -> None:
+    movements = []
+    for line in order.lines.filter(sku__isnull=False).order_by("sku_id", "pk"):
+        Stock.objects.filter(sku_id=line.sku_id, location_id=line.location_id).update(
+            reserved=F("reserved") - line.quantity
+        )
+        movements.append(
+            StockMovement(
+                sku_id=line.sku_id,
+                location_id=line.location_id,
+                kind=StockMovement.Kind.RELEASE,
+                reserved_delta=-line.quantity,
+                order=order,
+            )
+        )
+    StockMovement.objects.bulk_create(movements)
+
+
+def _lines_return(order: Order) -> None:
+    movements = []
+    for line in order.lines.filter(sku__isnull=False).order_by("sku_id", "pk"):
+        Stock.objects.filter(sku_id=line.sku_id, location_id=line.location_id).update(
+            on_hand=F("on_hand") + line.quantity
+        )
+        movements.append(
+            StockMovement(
+                sku_id=line.sku_id,
+                location_id=line.location_id,
+                kind=StockMovement.Kind.RETURN,
+                on_hand_delta=line.quantity,
+                order=order,
+            )
+        )
+    StockMovement.objects.bulk_create(movements)
+
+
+# ---------------------------------------------------------------------------------------------
+# Orders
+# ---------------------------------------------------------------------------------------------
+
+S = Order.Status
+# Transitions staff may make by hand.
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING: {S.CONFIRMED, S.CANCELLED},
+    S.CONFIRMED: {S.PACKED, S.CANCELLED},
+    S.PACKED: {S.SHIPPED, S.CANCELLED},
+    S.SHIPPED: {S.DELIVERED, S.RETURNED},
+    S.DELIVERED: {S.RETURNED},
+    S.CANCELLED: set(),
+    S.RETURNED: set(),
+}
+_RANK = {S.PENDING: 0, S.CONFIRMED: 1, S.PACKED: 2, S.SHIPPED: 3, S.DELIVERED: 4}
+
+
+def _import_allows(current: str, new: str) -> bool:
+    """Channels may skip steps (pending → shipped) but never go back or leave a final state."""
+    if current == new or current in (S.CANCELLED, S.RETURNED):
+        return False
+    if new == S.CANCELLED:
+        return current in (S.PENDING, S.CONFIRMED, S.PACKED)
+    if new == S.RETURNED:
+        return current in (S.SHIPPED, S.DELIVERED)
+    return _RANK[new] > _RANK[current]
+
+
+def _new_number() -> str:
+    return "DH" + timezone.localdate().strftime("%y%m%d") + secrets.token_hex(3).upper()
+
+
+@dataclass
+class IngestResult:
+    order: Order
+    created: bool
+    status_applied: bool = False
+
+
+def _fulfilment_location(channel: SalesChannel, store: Store | None, fulfilment: str) -> Store:
+    if store is not None and fulfilment in (Order.Fulfilment.IN_STORE, Order.Fulfilment.PICKUP):
+        return store
+    code = (channel.adapter_settings or {}).get("location")
+    location = None
+    if code:
+        location = Store.objects.filter(code=code, is_active=True).first()
+    if location is None:
+        location = Store.objects.filter(is_active=True).order_by("-is_warehouse", "code").first()
+    if location is None:
+        raise StoreNotFound(_("Chưa có kho hay cửa hàng nào để giữ hàng."))
+    return location
+
+
+def _parse_when(value, name: str, fields: dict) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        try:
+            parsed = parse_datetime(str(value))
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        fields[name] = [_("Thời điểm không hợp lệ (định dạng ISO 8601).")]
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _customer_from(identifiers: dict | None, channel: SalesChannel):
+    from customers import services as customer_services
+
+    wanted = {
+        k: str(v).strip()
+        for k, v in (identifiers or {}).items()
+        if k
+        in {
+            "full_name",
+            "phone",
+            "email",
+            "zalo_id",
+            "facebook_id",
+            "shopee_buyer_id",
+            "lazada_buyer_id",
+            "tiki_buyer_id",
+            "tiktok_buyer_id",
+            "website_account",
+        }
+        and v not in (None, "")
+    }
+    if not any(k != "full_name" for k in wanted):
+        return None
+    return customer_services.customer_resolve(**wanted, source=channel.code).customer
+
+
+def _customer_record_order(order: Order) -> None:
+    if order.customer_id is None:
+        return
+    from customers import services as customer_services
+
+    if order.status not in (S.CANCELLED, S.RETURNED):
+        customer_services.record_purchase(
+            customer=order.customer,
+            amount=order.total,
+            channel=order.channel.kind,
+            occurred_at=order.placed_at,
+            order_ref=order.number,
+            store_code=order.store.code if order.store_id else "",
+        )
+    customer_services.record_activity(
+        customer=order.customer,
+        kind="order",
+        occurred_at=order.placed_at,
+        channel=order.channel.kind,
+        store_code=order.store.code if order.store_id else "",
+        summary=_("Đơn %(number)s trên %(channel)s — %(status)s")
+        % {"number": order.number, "channel": order.channel.name, "status": order.get_status_display()},
+        ref_type="order",
+        ref_id=order.number,
+        amount=order.total,
+        data={"status": order.status, "external_id": order.external_id},
+    )
+
+
+def _customer_record_status(order: Order) -> None:
+    if order.customer_id is None:
+        return
+    from customers import services as customer_services
+
+    if order.status in (S.CANCELLED, S.RETURNED):
+        customer_services.record_purchase_reversal(customer=order.customer, order_ref=order.number)
+    customer_services.record_activity(
+        customer=order.customer,
+        kind="order",
+        occurred_at=order.placed_at,
+        channel=order.channel.kind,
+        store_code=order.store.code if order.store_id else "",
+        summary=_("Đơn %(number)s trên %(channel)s — %(status)s")
+        % {"number": order.number, "channel": order.channel.name, "status": order.get_status_display()},
+        ref_type="order",
+        ref_id=order.number,
+        amount=order.total,
+        data={"status": order.status, "external_id": order.external_id},
+    )
+
+
+def _apply_status(order: Order, new_status: str) -> None:
+    """Moves stock for a status change (caller holds the order's row lock)."""
+    if new_status in (S.SHIPPED, S.DELIVERED) and order.stock_state == Order.StockState.RESERVED:
+        _lines_commit(order)
+        order.stock_state = Order.StockState.COMMITTED
+    elif new_status == S.CANCELLED and order.stock_state == Order.StockState.RESERVED:
+        _lines_release(order)
+        order.stock_state = Order.StockState.RELEASED
+    elif new_status == S.RETURNED:
+        if order.stock_state == Order.StockState.COMMITTED:
+            _lines_return(order)
+        elif order.stock_state == Order.StockState.RESERVED:
+            _lines_release(order)
+        order.stock_state = Order.StockState.RELEASED
+    order.status = new_status
+
+
+def _clean_lines(raw_lines, fields: dict) -> list[dict]:
+    if not isinstance(raw_lines, list) or not raw_lines:
+        fields["lines"] = [_("Đơn hàng cần ít nhất một dòng.")]
+        return []
+    out = []
+    for i, line in enumerate(raw_lines):
+        if not isinstance(line, dict):
+            fields[f"lines.{i}"] = [_("Dòng không hợp lệ.")]
+            continue
+        sku = str(line.get("sku") or "").strip()
+        qty = line.get("quantity")
+        price = line.get("unit_price", 0)
+        if not sku:
+            fields[f"lines.{i}.sku"] = [_("Vui lòng nhập mã SKU.")]
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+            fields[f"lines.{i}.quantity"] = [_("Số lượng phải là số nguyên dương.")]
+        if not isinstance(price, int) or isinstance(price, bool) or price < 0:
+            fields[f"lines.{i}.unit_price"] = [_("Đơn giá phải là số nguyên VND không âm.")]
+        out.append({"sku": sku, "quantity": qty, "unit_price": price, "name": str(line.get("name") or "")[:300]})
+    return out
+
+
+def order_ingest(*, channel_code: str, payload: dict, hold_on_shortage: bool = False) -> IngestResult:
+    """Records an order from a channel once, or applies a newer status to the one we have.
+
+    Idempotent on (channel, external id): a repeat returns the same order (created=False). A
+    status update is applied only when its `updated_at` is newer than the last one applied and
+    the move is allowed, so late or repeated deliveries change nothing. Stock is reserved for
+    every line or none. An unknown SKU holds the order for review (kept, no stock touched).
+    Raises InsufficientStock (nothing written) unless `hold_on_shortage`, which keeps the order
+    held instead — the webhook path, where the sale already happened on the marketplace.
+    """
+    channel = SalesChannel.objects.filter(code=channel_code).first()
+    if channel is None:
+        raise ChannelNotFound()
+    fields: dict = {}
+    external_id = str(payload.get("external_id") or "").strip()
+    if not external_id:
+        fields["external_id"] = [_("Thiếu mã đơn trên kênh.")]
+    status = payload.get("status") or S.PENDING
+    if status not in S.values:
+        fields["status"] = [_("Trạng thái không hợp lệ.")]
+    placed_at = _parse_when(payload.get("placed_at"), "placed_at", fields)
+    updated_at = _parse_when(payload.get("updated_at"), "updated_at", fields)
+    lines = _clean_lines(payload.get("lines"), fields)
+    total = payload.get("total")
+    if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
+        fields["total"] = [_("Tổng tiền phải là số nguyên VND không âm.")]
+    store = None
+    if payload.get("store"):
+        store = Store.objects.filter(code=payload["store"]).first()
+        if store is None:
+            fields["store"] = [_("Không tìm thấy cửa hàng %(code)s.") % {"code": payload["store"]}]
+    if fields:
+        raise InvalidInput(_("Dữ liệu đơn hàng không hợp lệ."), fields=fields)
+    now = timezone.now()
+    placed_at = placed_at or now
+    updated_at = updated_at or placed_at
+
+    with transaction.atomic():
+        existing = Order.objects.select_for_update().filter(channel=channel, external_id=external_id).first()
+        if existing is not None:
+            return _order_update_from_channel(existing, status, updated_at)
+        try:
+            customer = _customer_from(payload.get("customer"), channel)
+        except DomainError:
+            if not hold_on_shortage:
+                raise
+            customer = None  # a marketplace order with a malformed phone is still an order
+        fulfilment = payload.get("fulfilment") or (Order.Fulfilment.PICKUP if store else Order.Fulfilment.SHIP)
+        if fulfilment not in Order.Fulfilment.values:
+            raise InvalidInput(fields={"fulfilment": [_("Hình thức giao nhận không hợp lệ.")]})
+        try:
+            with transaction.atomic():
+                order = _order_create(
+                    channel=channel,
+                    external_id=external_id,
+                    store=store,
+                    customer=customer,
+                    status=status,
+                    fulfilment=fulfilment,
+                    placed_at=placed_at,
+                    updated_at=updated_at,
+                    lines=lines,
+                    total=total,
+                    buyer=payload.get("customer") or {},
+                    hold_on_shortage=hold_on_shortage,
+                )
+        except IntegrityError:
+            # Someone created it between our look and our insert: the unique key decided.
+            existing = Order.objects.select_for_update().filter(channel=channel, external_id=external_id).first()
+            if existing is None:
+                raise
+            return _order_update_from_channel(existing, status, updated_at)
+        _customer_record_order(order)
+    return IngestResult(order=order, created=True, status_applied=True)
+
+
+def _order_create(
+    *,
+    channel: SalesChannel,
+    external_id: str,
+    store: Store | None,
+    customer,
+    status: str,
+    fulfilment: str,
+    placed_at,
+    updated_at,
+    lines: list[dict],
+    total: int | None,
+    buyer: dict,
+    hold_on_shortage: bool,
+    cashier=None,
+    discount_total: int = 0,
+    reference: str = "",
+    idempotency_key: str = "",
+) -> Order:
+    skus = {s.code: s for s in SKU.objects.filter(code__in=[ln["sku"] for ln in lines]).select_related("product")}
+    unknown = [ln["sku"] for ln in lines if ln["sku"] not in skus]
+    location = _fulfilment_location(channel, store, fulfilment) if lines else None
+    subtotal = sum(ln["quantity"] * ln["unit_price"] for ln in lines)
+    order = Order.objects.create(
+        number=_new_number(),
+        channel=channel,
+        external_id=external_id,
+        store=store,
+        customer=customer,
+        cashier=cashier,
+        status=S.PENDING,
+        fulfilment=fulfilment,
+        subtotal=subtotal,
+        discount_total=discount_total,
+        total=subtotal - discount_total if total is None else total,
+        placed_at=placed_at,
+        source_updated_at=updated_at,
+        buyer=buyer if isinstance(buyer, dict) else {},
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
+    rows = OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                sku=skus.get(ln["sku"]),
+                sku_code=ln["sku"],
+                name=ln.get("name") or (skus[ln["sku"]].product.name if ln["sku"] in skus else ""),
+                quantity=ln["quantity"],
+                unit_price=ln["unit_price"],
+                line_total=ln["quantity"] * ln["unit_price"],
+                location=location if ln["sku"] in skus else None,
+            )
+            for ln in lines
+        ]
+    )
+    if unknown:
+        order.is_held = True
+        order.hold_reason = _("SKU không có trong danh mục: %(codes)s") % {"codes": ", ".join(unknown)}
+    elif status != S.CANCELLED:
+        try:
+            with transaction.atomic():
+                _lines_reserve(order, rows)
+            order.stock_state = Order.StockState.RESERVED
+        except InsufficientStock as exc:
+            if not hold_on_shortage:
+                raise
+            order.is_held = True
+            order.hold_reason = exc.message
+    if status != S.PENDING:
+        _apply_status(order, status)
+    order.save(update_fields=["is_held", "hold_reason", "stock_state", "status"])
+    if order.stock_state != Order.StockState.NONE:
+        listings_refresh(sku_ids={r.sku_id for r in rows if r.sku_id}, price=False)
+    order.lines_cache = rows
+    return order
+
+
+def _order_update_from_channel(order: Order, status: str, updated_at) -> IngestResult:
+    """Applies a channel's status update once and in order (caller holds the row lock)."""
+    if order.source_updated_at and updated_at <= order.source_updated_at:
+        return IngestResult(order=order, created=False)
+    if not _import_allows(order.status, status):
+        if status != order.status:
+            logger.info("channels: ignored %s → %s for order %s", order.status, status, order.number)
+        return IngestResult(order=order, created=False)
+    before = order.stock_state
+    _apply_status(order, status)
+    order.source_updated_at = updated_at
+    order.save(update_fields=["status", "stock_state", "source_updated_at", "updated_at"])
+    if before != order.stock_state:
+        listings_refresh(sku_ids=set(order.lines.exclude(sku=None).values_list("sku_id", flat=True)), price=False)
+    _customer_record_status(order)
+    return IngestResult(order=order, created=False, status_applied=True)
+
+
+def order_status_change(*, order: Order, status: str, by=None) -> Order:
+    """A staff member moves an order along its life cycle; only valid transitions.
+
+    Shipping commits the reservation, cancelling releases it, a return puts goods back.
+    Raises InvalidTransition.
+    """
+    if status not in S.values:
+        raise InvalidInput(fields={"status": [_("Trạng thái không hợp lệ.")]})
+    with transaction.atomic():
+        locked = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("channel", "store", "customer")
+            .get(pk=order.pk)
+        )
+        if status not in TRANSITIONS[locked.status]:
+            raise InvalidTransition(
+                _("Không thể chuyển đơn từ “%(old)s” sang “%(new)s”.")
+                % {"old": locked.get_status_display(), "new": S(status).label},
+                fields={"status": [_("Chuyển trạng thái không hợp lệ.")]},
+            )
+        if locked.is_held and status in (S.CONFIRMED, S.PACKED, S.SHIPPED):
+            raise InvalidTransition(_("Đơn đang chờ kiểm tra: %(reason)s") % {"reason": locked.hold_reason})
+        before = locked.stock_state
+        _apply_status(locked, status)
+        locked.save(update_fields=["status", "stock_state", "updated_at"])
+        if before != locked.stock_state:
+            listings_refresh(sku_ids=set(locked.lines.exclude(sku=None).values_list("sku_id", flat=True)), price=False)
+        _customer_record_status(locked)
+    return locked
+
+
+def store_sale_create(
+    *,
+    store: Store,
+    cashier,
+    customer=None,
+    lines: Sequence[dict],
+    total: int,
+    discount_total: int = 0,
+    reference: str = "",
+    idempotency_key: str = "",
+) -> Order:
+    """Records a sale at a store counter as a delivered in-store Order on the store's channel.
+
+    `lines` are `{"sku": code, "quantity", "unit_price"}`; empty for a total-only sale (the
+    cashier typed only a total). SKU lines reserve and commit stock at the store at once.
+    Idempotent on `idempotency_key` (a retried submit returns the first order). The cashier must
+    be bound to the store (managers may sell anywhere). Raises InsufficientStock, InvalidInput,
+    StoreNotAllowed.
+    """
+    from o2o_site.roles import Role, has_role
+
+    if not has_role(cashier, Role.MANAGER) and not store.staff.filter(pk=cashier.pk).exists():
+        raise StoreNotAllowed()
+    fields: dict = {}
+    clean = _clean_lines(list(lines), fields) if lines else []
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        fields["total"] = [_("Tổng tiền phải là số nguyên VND không âm.")]
+    if not isinstance(discount_total, int) or discount_total < 0:
+        fields["discount_total"] = [_("Giảm giá phải là số nguyên VND không âm.")]
+    if not clean and not fields and total <= 0:
+        fields["total"] = [_("Nhập tổng tiền hoặc ít nhất một sản phẩm.")]
+    if fields:
+        raise InvalidInput(_("Dữ liệu bán hàng không hợp lệ."), fields=fields)
+    if idempotency_key:
+        done = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if done is not None:
+            return done
+    if clean:
+        known = set(SKU.objects.filter(code__in=[ln["sku"] for ln in clean]).values_list("code", flat=True))
+        missing = {f"lines.{i}.sku": [_("Không tìm thấy SKU.")] for i, ln in enumerate(clean) if ln["sku"] not in known}
+        if missing:
+            raise InvalidInput(_("Có sản phẩm không có trong danh mục."), fields=missing)
+    channel = _store_channel(store)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            order = _order_create(
+                channel=channel,
+                external_id="",
+                store=store,
+                customer=customer,
+                status=S.DELIVERED,
+                fulfilment=Order.Fulfilment.IN_STORE,
+                placed_at=now,
+                updated_at=now,
+                lines=clean,
+                total=total,
+                buyer={},
+                hold_on_shortage=False,
+                cashier=cashier,
+                discount_total=discount_total,
+                reference=reference,
+                idempotency_key=idempotency_key,
+            )
+            _customer_record_order(order)
+    except IntegrityError:
+        if idempotency_key:
+            done = Order.objects.filter(idempotency_key=idempotency_key).first()
+            if done is not None:
+                return done
+        raise
+    return order
+
+
+def _store_channel(store: Store) -> SalesChannel:
+    if store.sales_channel_id:
+        return store.sales_channel
+    channel = SalesChannel.objects.filter(kind=SalesChannel.Kind.STORE, is_active=True).order_by("code").first()
+    if channel is None:
+        channel, _created = SalesChannel.objects.get_or_create(
+            code="store", defaults={"name": _("Bán tại cửa hàng"), "kind": SalesChannel.Kind.STORE, "is_online": False}
+        )
+    return channel
+
+
+def order_release_hold(*, order: Order) -> Order:
+    """Retries a held order after the catalogue or stock was fixed: maps SKUs, reserves stock."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update(of=("self",)).select_related("channel", "store").get(pk=order.pk)
+        if not locked.is_held:
+            return locked
+        lines = list(locked.lines.all())
+        skus = {s.code: s for s in SKU.objects.filter(code__in=[ln.sku_code for ln in lines])}
+        missing = [ln.sku_code for ln in lines if ln.sku_code not in skus]
+        if missing:
+            raise InvalidInput(_("SKU vẫn chưa có trong danh mục: %(codes)s") % {"codes": ", ".join(missing)})
+        location = _fulfilment_location(locked.channel, locked.store, locked.fulfilment)
+        for ln in lines:
+            ln.sku = skus[ln.sku_code]
+            ln.location = ln.location or location
+        OrderLine.objects.bulk_update(lines, ["sku", "location"])
+        status = locked.status
+        if status not in (S.CANCELLED, S.RETURNED):
+            _lines_reserve(locked, lines)
+            locked.stock_state = Order.StockState.RESERVED
+            if status in (S.SHIPPED, S.DELIVERED):
+                _lines_commit(locked)
+                locked.stock_state = Order.StockState.COMMITTED
+        locked.is_held = False
+        locked.hold_reason = ""
+        locked.save(update_fields=["is_held", "hold_reason", "stock_state", "updated_at"])
+        listings_refresh(sku_ids={ln.sku_id for ln in lines}, price=False)
+    return locked
+
+
+# ---------------------------------------------------------------------------------------------
+# Webhooks (inbound events)
+# ---------------------------------------------------------------------------------------------
+
+
+def inbound_event_store(*, channel: SalesChannel, shop_id: str, event_id: str, body: str) -> tuple[InboundEvent, bool]:
+    """Stores a verified webhook delivery once; the worker imports it after commit."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                event = InboundEvent.objects.create(
+                    channel=channel, shop_id=shop_id[:100], event_id=event_id[:200], body=body
+                )
+            is_new = True
+        except IntegrityError:
+            event = InboundEvent.objects.get(channel=channel, shop_id=shop_id[:100], event_id=event_id[:200])
+            is_new = False
+        if event.status == InboundEvent.Status.RECEIVED:
+
+            def send(pk=event.pk):
+                from . import tasks
+
+                try:
+                    tasks.process_inbound_event.delay(pk)
+                except Exception as exc:  # broker down: the periodic task picks the row up
+                    logger.warning("channels: could not enqueue inbound event %s: %s", pk, exc)
+
+            transaction.on_commit(send)
+    return event, is_new
+
+
+def inbound_event_process(*, event_id: int) -> InboundEvent:
+    """Imports one stored webhook event (idempotent: a processed event is left alone)."""
+    import json
+
+    from .adapters import adapter_for
+
+    with transaction.atomic():
+        event = InboundEvent.objects.select_for_update(of=("self",)).select_related("channel").get(pk=event_id)
+        if event.status == InboundEvent.Status.PROCESSED:
+            return event
+        event.attempts += 1
+        try:
+            with transaction.atomic():
+                adapter = adapter_for(event.channel)
+                for payload in adapter.orders_from_event(json.loads(event.body)):
+                    order_ingest(channel_code=event.channel.code, payload=payload, hold_on_shortage=True)
+            event.status = InboundEvent.Status.PROCESSED
+            event.processed_at = timezone.now()
+            event.last_error = ""
+        except Exception as exc:  # recorded on the row and retried by the periodic task
+            logger.warning("channels: inbound event %s failed: %s", event.pk, exc)
+            event.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+            event.status = (
+                InboundEvent.Status.FAILED
+                if event.attempts >= conf.inbound_max_attempts()
+                else InboundEvent.Status.RECEIVED
+            )
+        event.save(update_fields=["status", "attempts", "last_error", "processed_at"])
+    return event
+
+
+# ---------------------------------------------------------------------------------------------
+# Check-ins and goals
+# ---------------------------------------------------------------------------------------------
+
+
+def checkin_record(
+    *,
+    store: Store,
+    method: str,
+    customer=None,
+    phone: str = "",
+    full_name: str = "",
+    occurred_at: dt.datetime | None = None,
+    campaign_id: int | None = None,
+    utm: dict | None = None,
+    note: str = "",
+    by=None,
+) -> CheckIn:
+    """Records an offline action at a store and puts it on the customer's timeline.
+
+    The customer is given, or resolved from the phone number (customers.customer_resolve raises
+    InvalidIdentifier on a bad number).
+    """
+    if method not in CheckIn.Method.values:
+        raise InvalidInput(fields={"method": [_("Cách thức ghé cửa hàng không hợp lệ.")]})
+    if not store.is_active:
+        raise StoreNotFound(_("Cửa hàng không còn hoạt động."))
+    if customer is None:
+        if not (phone or "").strip():
+            raise InvalidInput(fields={"phone": [_("Vui lòng nhập số điện thoại.")]})
+        from customers import services as customer_services
+
+        customer = customer_services.customer_resolve(
+            phone=phone, full_name=full_name, source=f"checkin:{method}"
+        ).customer
+    utm = {k: str(v)[:200] for k, v in (utm or {}).items() if k.startswith("utm_") and v}
+    with transaction.atomic():
+        checkin = CheckIn.objects.create(
+            customer=customer,
+            store=store,
+            method=method,
+            occurred_at=occurred_at or timezone.now(),
+            campaign_id=campaign_id,
+            utm=utm,
+            note=note[:300],
+            created_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        from customers import services as customer_services
+
+        customer_services.record_activity(
+            customer=customer,
+            kind="checkin",
+            occurred_at=checkin.occurred_at,
+            channel="store",
+            store_code=store.code,
+            summary=_("Ghé %(store)s (%(method)s)") % {"store": store.name, "method": checkin.get_method_display()},
+            ref_type="checkin",
+            ref_id=str(checkin.pk),
+            campaign_id=campaign_id,
+            utm=utm or None,
+        )
+    return checkin
+
+
+def goals_set_for_year(
+    *,
+    channel: SalesChannel,
+    year: int,
+    revenue: int,
+    orders: int,
+    new_customers: int,
+    monthly_rise_percent: int = 0,
+    start_month: int = 1,
+) -> list[ChannelGoal]:
+    """Sets a year of monthly goals from a first month's figures rising by x% a month."""
+    fields = {}
+    for name, value in (("revenue", revenue), ("orders", orders), ("new_customers", new_customers)):
+        if not isinstance(value, int) or value < 0:
+            fields[name] = [_("Phải là số nguyên không âm.")]
+    if not isinstance(monthly_rise_percent, int) or not -50 <= monthly_rise_percent <= 100:
+        fields["monthly_rise_percent"] = [_("Mức tăng mỗi tháng từ -50% đến 100%.")]
+    if not 1 <= start_month <= 12:
+        fields["start_month"] = [_("Tháng bắt đầu từ 1 đến 12.")]
+    if not 2000 <= year <= 2100:
+        fields["year"] = [_("Năm không hợp lệ.")]
+    if fields:
+        raise InvalidInput(_("Mục tiêu không hợp lệ."), fields=fields)
+    from decimal import ROUND_HALF_UP, Decimal
+
+    factor = Decimal(100 + monthly_rise_percent) / Decimal(100)
+    out = []
+    with transaction.atomic():
+        for step, month in enumerate(range(start_month, 13)):
+            grow = factor**step
+
+            def scaled(value: int, grow=grow) -> int:
+                return int((Decimal(value) * grow).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+            goal, _created = ChannelGoal.objects.update_or_create(
+                channel=channel,
+                month=dt.date(year, month, 1),
+                defaults={
+                    "revenue_target": scaled(revenue) // 1000 * 1000,
+                    "orders_target": scaled(orders),
+                    "new_customers_target": scaled(new_customers),
+                },
+            )
+            out.append(goal)
+    return out

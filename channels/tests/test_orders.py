@@ -1,0 +1,163 @@
+import pytest
+
+from channels import selectors, services
+from channels.errors import InsufficientStock, InvalidTransition
+from channels.models import Order, Stock, StockMovement
+
+from .conftest import order_payload
+
+
+def _stock(sku, location):
+    return Stock.objects.get(sku=sku, location=location)
+
+
+def test_order_ingest_reserves_stock_and_records_the_customer(shopee, stocked, warehouse):
+    # given
+    sku = stocked(5)
+    # when
+    result = services.order_ingest(channel_code="shopee", payload=order_payload(quantity=2))
+    # then
+    assert result.created
+    order = result.order
+    assert order.stock_state == Order.StockState.RESERVED
+    stock = _stock(sku, warehouse)
+    assert (stock.on_hand, stock.reserved) == (5, 2)
+    assert order.customer is not None
+    assert selectors.orders_for_customer(order.customer, limit=5) == [order]
+
+
+def test_order_ingest_is_idempotent_on_five_deliveries(shopee, stocked, warehouse):
+    # given
+    sku = stocked(5)
+    # when
+    results = [services.order_ingest(channel_code="shopee", payload=order_payload(quantity=1)) for _ in range(5)]
+    # then
+    assert [r.created for r in results] == [True, False, False, False, False]
+    assert Order.objects.count() == 1
+    assert _stock(sku, warehouse).reserved == 1
+
+
+def test_out_of_order_status_updates_apply_only_the_newest(shopee, stocked, warehouse):
+    # given
+    sku = stocked(3)
+    services.order_ingest(channel_code="shopee", payload=order_payload(updated_at="2026-11-20T10:00:00+07:00"))
+    # when: "shipped" (11:00) arrives before "confirmed" (10:30)
+    services.order_ingest(
+        channel_code="shopee", payload=order_payload(status="shipped", updated_at="2026-11-20T11:00:00+07:00")
+    )
+    late = services.order_ingest(
+        channel_code="shopee", payload=order_payload(status="confirmed", updated_at="2026-11-20T10:30:00+07:00")
+    )
+    again = services.order_ingest(
+        channel_code="shopee", payload=order_payload(status="shipped", updated_at="2026-11-20T11:00:00+07:00")
+    )
+    # then
+    order = Order.objects.get()
+    assert order.status == Order.Status.SHIPPED
+    assert not late.status_applied and not again.status_applied
+    stock = _stock(sku, warehouse)
+    assert (stock.on_hand, stock.reserved) == (2, 0)
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.SALE).count() == 1
+
+
+def test_order_with_unknown_sku_is_held_not_dropped(shopee, stocked):
+    # given
+    stocked(3)
+    # when
+    result = services.order_ingest(channel_code="shopee", payload=order_payload(sku="KHONG-CO"))
+    # then
+    order = result.order
+    assert order.is_held
+    assert "KHONG-CO" in order.hold_reason
+    assert order.lines.get().sku is None
+    assert order.stock_state == Order.StockState.NONE
+
+
+def test_short_stock_refuses_and_reserves_nothing(shopee, stocked, warehouse, sku):
+    # given
+    stocked(1)
+    payload = order_payload(quantity=1)
+    payload["lines"].append({"sku": "AO-001", "quantity": 5, "unit_price": 1})
+    # when / then
+    with pytest.raises(InsufficientStock):
+        services.order_ingest(channel_code="shopee", payload=payload)
+    assert Order.objects.count() == 0
+    assert _stock(sku, warehouse).reserved == 0
+
+
+def test_cancel_releases_and_only_valid_transitions(shopee, stocked, warehouse):
+    # given
+    sku = stocked(2)
+    order = services.order_ingest(channel_code="shopee", payload=order_payload()).order
+    # when / then
+    with pytest.raises(InvalidTransition):
+        services.order_status_change(order=order, status=Order.Status.DELIVERED)
+    services.order_status_change(order=order, status=Order.Status.CANCELLED)
+    assert _stock(sku, warehouse).reserved == 0
+    with pytest.raises(InvalidTransition):
+        services.order_status_change(order=order, status=Order.Status.CONFIRMED)
+
+
+def test_ledger_rebuilds_stock(shopee, stocked, warehouse):
+    # given
+    sku = stocked(4)
+    order = services.order_ingest(channel_code="shopee", payload=order_payload(quantity=3)).order
+    services.order_status_change(order=order, status=Order.Status.CONFIRMED)
+    services.order_status_change(order=order, status=Order.Status.PACKED)
+    services.order_status_change(order=order, status=Order.Status.SHIPPED)
+    # when
+    audit = services.stock_rebuild_check(sku=sku, location=warehouse)
+    # then
+    assert audit == {"ledger_on_hand": 1, "ledger_reserved": 0, "on_hand": 1, "reserved": 0}
+
+
+def test_store_sale_commits_stock_at_the_store(pos, store, stocked, cashier):
+    # given
+    store.sales_channel = pos
+    store.save()
+    store.staff.add(cashier)
+    sku = stocked(3, location=store)
+    # when
+    order = services.store_sale_create(
+        store=store,
+        cashier=cashier,
+        lines=[{"sku": "AO-001", "quantity": 2, "unit_price": 199_000}],
+        total=348_000,
+        discount_total=50_000,
+        idempotency_key="pos-1",
+    )
+    again = services.store_sale_create(
+        store=store,
+        cashier=cashier,
+        lines=[{"sku": "AO-001", "quantity": 2, "unit_price": 199_000}],
+        total=348_000,
+        idempotency_key="pos-1",
+    )
+    # then
+    assert again.pk == order.pk
+    assert order.status == Order.Status.DELIVERED and order.fulfilment == Order.Fulfilment.IN_STORE
+    assert order.total == 348_000
+    stock = _stock(sku, store)
+    assert (stock.on_hand, stock.reserved) == (1, 0)
+
+
+def test_store_sale_total_only_and_refuses_other_store(pos, store, cashier, make_user):
+    # given
+    store.staff.add(cashier)
+    # when
+    order = services.store_sale_create(store=store, cashier=cashier, lines=[], total=500_000)
+    # then
+    assert order.total == 500_000 and order.lines.count() == 0
+    stranger = make_user("cashier")
+    from channels.errors import StoreNotAllowed
+
+    with pytest.raises(StoreNotAllowed):
+        services.store_sale_create(store=store, cashier=stranger, lines=[], total=1_000)
+
+
+def test_order_find_by_number_or_external_id(shopee, stocked):
+    stocked(1)
+    order = services.order_ingest(channel_code="shopee", payload=order_payload(external_id="2511ABC")).order
+    assert selectors.order_find(order.number) == order
+    assert selectors.order_find("2511ABC") == order
+    assert selectors.order_find("nope") is None
