@@ -17,6 +17,7 @@ class SupportConfig(AppConfig):
 
         navigation.register(_("Tổng đài"), "support:hotline", [Role.AGENT, Role.MANAGER], order=10)
         navigation.register(_("Yêu cầu hỗ trợ"), "support:tickets", [Role.AGENT, Role.MANAGER], order=11)
+        navigation.register(_("Hài lòng"), "support:satisfaction", [Role.MANAGER], order=60)
         register_customer_fk("support.Ticket", "customer")
         register_customer_fk("support.CallLog", "customer")
         register_export("support_tickets", privacy.export_tickets)

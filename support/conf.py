@@ -23,7 +23,7 @@ def care_segment_code() -> str:
 
 
 def care_voucher_discount_type() -> str:
-    return _get("SUPPORT_CARE_VOUCHER_TYPE", "amount")
+    return _get("SUPPORT_CARE_VOUCHER_TYPE", "fixed")
 
 
 def care_voucher_discount_value() -> int:

@@ -18,6 +18,7 @@ from o2o_site.api import NotFound
 from . import conf
 from .models import CallLog, Category, Department, Ticket, TicketEvent
 
+_PHONEISH = re.compile(r"^[\d\s+().\-/]+$")
 _TICKET_NUMBER = re.compile(r"^(?:#|t|yc|ticket\s*)?\s*(\d{1,9})$", re.IGNORECASE)
 
 
@@ -186,15 +187,28 @@ def hotline_lookup(q: str, *, limit: int = 10) -> list[Candidate]:
 
 
 def _customer_search(q: str, *, limit: int) -> list[tuple]:
-    """Adapts customers.selectors.customer_search to (customer, matched, identifier) triples."""
+    """customers' search, with what matched: the exact phone, a phone's last digits, an email, a name."""
     from customers.selectors import customer_search
+    from o2o_site.phones import normalize_phone
 
+    phone = normalize_phone(q) if _PHONEISH.match(q) else None
+    digits = re.sub(r"\D", "", q)
     rows = []
-    for hit in customer_search(q, limit=limit):
-        customer = getattr(hit, "customer", hit)
-        matched = getattr(hit, "matched", "") or getattr(hit, "match_kind", "") or "search"
-        identifier = getattr(hit, "identifier", "") or getattr(hit, "matched_value", "") or customer.full_name
-        rows.append((customer, str(matched), str(identifier)))
+    for customer in customer_search(q, limit=limit):
+        contacts = getattr(customer, "live_contacts", [])
+        matched, identifier = "name", customer.full_name
+        for cp in contacts:
+            if phone is not None and phone.ok and cp.value == phone.e164:
+                matched, identifier = "phone", cp.value
+                break
+            if cp.value.lower() == q.lower():
+                matched, identifier = cp.kind, cp.value
+                break
+            if phone is not None and cp.kind == "phone" and digits and cp.value.endswith(digits):
+                matched, identifier = "phone_suffix", cp.value
+        rows.append((customer, matched, identifier))
+    # An exact phone match outranks last-digit and name matches.
+    rows.sort(key=lambda r: r[1] != "phone")
     return rows
 
 
@@ -213,8 +227,20 @@ class CustomerOverview:
     latest_order: object = None
     open_tickets: list = field(default_factory=list)
     vouchers: list = field(default_factory=list)
-    timeline: object = None  # customers' timeline page
+    timeline: object = None  # customers' timeline page, as that app answers it
+    timeline_items: list = field(default_factory=list)
+    timeline_page: int = 1
+    timeline_has_next: bool = False
+    timeline_count: int | None = None
     marketing_sms: bool = False
+
+    @property
+    def open_ticket_rows(self) -> list:
+        return [t for t in self.open_tickets if t.is_open]
+
+    @property
+    def closed_ticket_rows(self) -> list:
+        return [t for t in self.open_tickets if not t.is_open]
 
 
 def customer_overview(
@@ -228,20 +254,11 @@ def customer_overview(
     from channels.selectors import orders_for_customer
     from customers import selectors as cs
 
-    customer = cs.customer_get(customer_id)
-    if customer is None:
-        raise NotFound("Không tìm thấy khách hàng.")
+    customer = cs.customer_profile(customer_id)
     overview = CustomerOverview(customer=customer)
-    profile = getattr(cs, "customer_profile", None)
-    if profile is not None:
-        data = profile(customer)
-        overview.contact_points = list(data.get("contact_points", []))
-        overview.consents = list(data.get("consents", []))
-        overview.segments = list(data.get("segments", []))
-    else:
-        overview.contact_points = list(customer.contact_points.all())
-        overview.consents = list(customer.consents.all())
-        overview.segments = list(cs.customer_segments(customer)) if hasattr(cs, "customer_segments") else []
+    overview.contact_points = list(getattr(customer, "live_contacts", []))
+    overview.consents = list(getattr(customer, "consent_states", []))
+    overview.segments = [m.segment for m in getattr(customer, "current_memberships", [])]
     overview.points = cs.points_balance(customer)
     overview.marketing_sms = any(
         getattr(c, "channel", "") == "sms" and getattr(c, "purpose", "") == "marketing" and getattr(c, "granted", False)
@@ -249,9 +266,7 @@ def customer_overview(
     )
     overview.recent_orders = orders_for_customer(customer, limit=10)
     overview.latest_order = overview.recent_orders[0] if overview.recent_orders else None
-    by_channel = getattr(cs, "purchases_by_channel", None)
-    if by_channel is not None:
-        overview.orders_by_channel = list(by_channel(customer))
+    overview.orders_by_channel = purchases_by_channel(customer)
     overview.open_tickets = list(
         Ticket.objects.filter(customer=customer)
         .select_related("category", "department", "assignee")
@@ -270,7 +285,53 @@ def customer_overview(
     overview.timeline = cs.customer_timeline(
         customer, kinds=kinds or None, channels=channels or None, page=page, page_size=page_size
     )
+    items, paging = timeline_rows(overview.timeline)
+    overview.timeline_items = items
+    overview.timeline_page = paging["page"] or page
+    overview.timeline_has_next = paging["has_next"]
+    overview.timeline_count = paging["count"]
     return overview
+
+
+def timeline_rows(timeline) -> tuple[list, dict]:
+    """(items, paging) from the page object customers' customer_timeline answers."""
+    if timeline is None:
+        return [], {"page": 1, "has_next": False, "count": None}
+    items = getattr(timeline, "items", None)
+    if items is None:
+        items = getattr(timeline, "object_list", None)
+    if items is None:
+        items = getattr(timeline, "results", None)
+    if items is None:
+        items = timeline if isinstance(timeline, list) else list(timeline)
+    has_next = getattr(timeline, "has_next", False)
+    if callable(has_next):
+        has_next = has_next()
+    count = getattr(timeline, "count", None)
+    if count is None or callable(count):
+        count = getattr(getattr(timeline, "paginator", None), "count", None)
+    page = getattr(timeline, "page", None)
+    if not isinstance(page, int):
+        page = getattr(timeline, "number", 1)
+    return list(items), {"page": page, "has_next": bool(has_next), "count": count}
+
+
+def purchases_by_channel(customer) -> list[dict]:
+    """Order count and value per channel, from customers' purchase figures (one grouped query).
+
+    customers offers no selector for it yet, so this reads its Purchase rows directly (read only).
+    """
+    from django.db.models import Sum
+
+    from customers.models import Purchase
+
+    rows = (
+        Purchase.objects.filter(customer_id=customer.pk, reversed_at__isnull=True)
+        .values("channel")
+        .annotate(orders=Count("pk"), amount=Sum("amount"))
+        .order_by("-amount")
+    )
+    return [{"channel": r["channel"] or "—", "orders": r["orders"], "amount": r["amount"] or 0} for r in rows]
 
 
 def models_case_open_first():

@@ -342,7 +342,7 @@ def _queue_resolved_message(ticket: Ticket) -> None:
     The idempotency key carries the resolution time, so a ticket resolved again after a reopen
     tells the customer again, while a retry of the same resolution does not.
     """
-    from customers.services import ConsentRequired, message_send
+    from customers.services import message_send
 
     body = _(
         "Yêu cầu #%(number)s của Quý khách đã được giải quyết. Nếu Quý khách hài lòng, vui lòng xác nhận tại: %(url)s"
@@ -362,7 +362,7 @@ def _queue_resolved_message(ticket: Ticket) -> None:
             ref_type=TICKET_REF,
             ref_id=str(ticket.pk),
         )
-    except ConsentRequired as exc:
+    except DomainError as exc:  # no consent / no address: visible on the ticket, never silent
         _event(
             ticket,
             TicketEvent.Kind.MESSAGE,
@@ -378,17 +378,38 @@ def _queue_resolved_message(ticket: Ticket) -> None:
     )
 
 
-def _care_audience_join(customer, ticket: Ticket) -> bool:
-    """Adds the customer to the customers app's "care" segment; False when that app offers no way."""
-    from customers import services as customer_services
+def care_segment():
+    """The customers' Segment holding the after-care audience (created on first use)."""
+    from customers.selectors import segments_active
+    from customers.services import segment_upsert
 
     code = conf.care_segment_code()
-    join = getattr(customer_services, "segment_add_member", None)
-    if join is None:
-        logger.warning("customers offers no segment membership service; care audience not updated")
-        return False
-    join(segment_code=code, customer=customer, source=f"{TICKET_REF}:{ticket.pk}")
-    return True
+    for segment in segments_active():
+        if segment.code == code:
+            return segment
+    return segment_upsert(
+        code=code,
+        name=_("Khách hàng được chăm sóc"),
+        kind="custom",
+        description=_("Khách hàng đã xác nhận yêu cầu hỗ trợ được giải quyết (do bộ phận CSKH quản lý)."),
+        definition={"managed_by": "support"},
+    )
+
+
+def _care_audience_join(customer, ticket: Ticket) -> bool:
+    """Adds the customer to the "care" segment through customers' set-based membership sync.
+
+    customers offers `segment_sync_members` (the full member set) rather than an "add one"
+    service, so the set passed is the current members plus this customer (one INSERT … SELECT,
+    the segment row locked by that service). Answers whether the customer was newly added.
+    """
+    from customers.selectors import segment_members
+    from customers.services import segment_sync_members
+
+    segment = care_segment()
+    members = segment_members(segment) | type(customer).objects.filter(pk=customer.pk)
+    joined, _left = segment_sync_members(segment=segment, customer_ids=members)
+    return joined > 0
 
 
 @dataclass
@@ -446,9 +467,7 @@ def ticket_confirm_with_outcome(
         _event(
             locked,
             TicketEvent.Kind.CARE,
-            body=_("Khách hàng được thêm vào nhóm chăm sóc.")
-            if joined
-            else _("Chưa thêm được vào nhóm chăm sóc: ứng dụng khách hàng chưa hỗ trợ."),
+            body=_("Khách hàng được thêm vào nhóm chăm sóc.") if joined else _("Khách hàng đã ở trong nhóm chăm sóc."),
             data={"care_segment": conf.care_segment_code(), "joined": joined},
         )
         code, sent, reason = "", False, ""
@@ -464,7 +483,7 @@ def ticket_confirm_with_outcome(
 
 def _issue_care_voucher(ticket: Ticket) -> str:
     """Under the ticket lock: issues the personal store-only voucher and queues its SMS."""
-    from customers.services import ConsentRequired, message_send
+    from customers.services import message_send
     from promotions.services import voucher_issue
 
     value = conf.care_voucher_discount_value()
@@ -495,7 +514,7 @@ def _issue_care_voucher(ticket: Ticket) -> str:
             ref_id=str(ticket.pk),
         )
         data = {"voucher": code, "message_id": message.pk, "sent": True}
-    except ConsentRequired as exc:  # consent withdrawn between the check and the send
+    except DomainError as exc:  # consent withdrawn between the check and the send, or no number
         data = {"voucher": code, "sent": False, "reason": exc.code}
         body = _("Đã phát hành voucher %(code)s nhưng không gửi SMS: %(reason)s") % {
             "code": code,
@@ -580,12 +599,14 @@ def _agent_for(agent: str):
 
 
 def _customer_for_phone(phone: str):
-    """The one customer with exactly this phone; None when none or several (never guessed)."""
+    """The one live customer with exactly this phone; None when none or several (never guessed)."""
     if not phone:
         return None
     from customers.selectors import customer_search
 
-    matches = [c for c in customer_search(phone, limit=2) if getattr(c, "matched_exact_phone", True)]
+    matches = [
+        c for c in customer_search(phone, limit=3) if any(cp.value == phone for cp in getattr(c, "live_contacts", []))
+    ]
     return matches[0] if len(matches) == 1 else None
 
 

@@ -90,30 +90,10 @@ def _activity(a) -> dict:
     }
 
 
-def timeline_rows(timeline) -> tuple[list, dict]:
-    """(items, paging) from whatever page object customers' customer_timeline answers."""
-    if timeline is None:
-        return [], {"page": 1, "has_next": False}
-    items = getattr(timeline, "items", None)
-    if items is None:
-        items = getattr(timeline, "object_list", None)
-    if items is None:
-        items = timeline if isinstance(timeline, list) else list(timeline)
-    paging = {
-        "page": getattr(timeline, "page", None) or getattr(timeline, "number", 1),
-        "has_next": bool(
-            getattr(timeline, "has_next", False)()
-            if callable(getattr(timeline, "has_next", None))
-            else getattr(timeline, "has_next", False)
-        ),
-        "count": getattr(timeline, "count", None) or getattr(getattr(timeline, "paginator", None), "count", None),
-    }
-    return list(items), paging
-
-
 def overview_payload(ov: CustomerOverview) -> dict:
     c = ov.customer
-    items, paging = timeline_rows(ov.timeline)
+    paging = {"page": ov.timeline_page, "has_next": ov.timeline_has_next, "count": ov.timeline_count}
+    items = ov.timeline_items
     return {
         "profile": {
             "id": c.pk,
@@ -129,8 +109,8 @@ def overview_payload(ov: CustomerOverview) -> dict:
             "segments": [_segment(x) for x in ov.segments],
             "orders_by_channel": list(ov.orders_by_channel),
         },
-        "open_tickets": [_ticket(t) for t in ov.open_tickets if t.is_open],
-        "recent_tickets": [_ticket(t) for t in ov.open_tickets if not t.is_open],
+        "open_tickets": [_ticket(t) for t in ov.open_ticket_rows],
+        "recent_tickets": [_ticket(t) for t in ov.closed_ticket_rows],
         "recent_orders": [_order(o) for o in ov.recent_orders],
         "usable_vouchers": [_voucher(v) for v in ov.vouchers],
         "timeline": {"results": [_activity(a) for a in items], **paging},
