@@ -9,6 +9,17 @@ class PromotionsConfig(AppConfig):
 
     def ready(self) -> None:
         from o2o_site import navigation
+        from o2o_site.celery import register_periodic
         from o2o_site.roles import Role
 
         navigation.register(_("Quầy thu ngân"), "promotions:cashier", [Role.CASHIER], order=40)
+        navigation.register(_("Khuyến mãi"), "promotions:overview", [Role.MANAGER, Role.MARKETING], order=45)
+        register_periodic("promotions.voucher_batches_resume", "promotions.voucher_batches_resume", 300)
+
+        try:
+            from customers.registry import register_customer_fk
+        except ImportError:  # customers' registry not there yet
+            return
+        register_customer_fk("promotions.Voucher", "customer")
+        register_customer_fk("promotions.Redemption", "customer")
+        register_customer_fk("promotions.VoucherCustomerUse", "customer")

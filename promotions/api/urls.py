@@ -1,1 +1,20 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("vouchers", views.VoucherViewSet, basename="voucher")
+router.register("campaigns", views.CampaignViewSet, basename="campaign")
+router.register("promotions", views.PromotionViewSet, basename="promotion")
+router.register("redemptions", views.RedemptionViewSet, basename="redemption")
+router.register("voucher-batches", views.VoucherBatchViewSet, basename="voucher-batch")
+
+# The action paths come first so that "quote", "validate" and "redeem" never read as an id.
+urlpatterns = [
+    path("promotions/quote/", views.QuoteApi.as_view(), name="promotions-quote"),
+    path("vouchers/validate/", views.VoucherValidateApi.as_view(), name="vouchers-validate"),
+    path("vouchers/redeem/", views.VoucherRedeemApi.as_view(), name="vouchers-redeem"),
+    path("vouchers/<int:pk>/void/", views.RedemptionVoidApi.as_view(), name="vouchers-void"),
+    *router.urls,
+]

@@ -1,0 +1,217 @@
+"""Reads of the promotions app, shaped for the screens, the API and the other apps.
+
+Public for other apps (docs/CONTRACTS.md): `voucher_find_by_code(code)`,
+`vouchers_usable_for_customer(customer, at=None, store=None)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from .codes import normalize_code
+from .models import (
+    DEFAULT_STAGE_SHARES,
+    AuditEntry,
+    BudgetPlan,
+    Campaign,
+    CampaignSpend,
+    JourneyStage,
+    Promotion,
+    Redemption,
+    UpsellRule,
+    Voucher,
+    VoucherBatch,
+    VoucherCustomerUse,
+)
+
+
+def _voucher_qs() -> QuerySet[Voucher]:
+    return Voucher.objects.select_related("campaign", "customer", "gift_sku__product").prefetch_related("stores")
+
+
+def voucher_find_by_code(code: str) -> Voucher | None:
+    """The voucher with this code (typed, scanned or from a short link), stores preloaded."""
+    code = normalize_code(code)
+    if not code:
+        return None
+    return _voucher_qs().filter(code=code).first()
+
+
+def vouchers_by_codes(codes: Sequence[str]) -> dict[str, Voucher]:
+    return {v.code: v for v in _voucher_qs().filter(code__in=list(codes))}
+
+
+def voucher_get(voucher_id: int) -> Voucher | None:
+    return _voucher_qs().filter(pk=voucher_id).first()
+
+
+def voucher_customer_uses(vouchers: Sequence[Voucher], customer) -> dict[int, int]:
+    if not vouchers or customer is None:
+        return {}
+    rows = VoucherCustomerUse.objects.filter(voucher__in=[v.pk for v in vouchers], customer=customer)
+    return dict(rows.values_list("voucher_id", "used_count"))
+
+
+def vouchers_usable_for_customer(customer, at: dt.datetime | None = None, store=None) -> list[Voucher]:
+    """The customer's own vouchers that can be used now (and at `store`, when given).
+
+    Valid now (period and time slot, Vietnam time), active, with a use left, and for `store`
+    either valid in every store or listing it. Oldest expiry first.
+    """
+    from .pricing import in_time_slot
+
+    if customer is None:
+        return []
+    at = at or timezone.now()
+    qs = (
+        _voucher_qs()
+        .filter(
+            customer=customer,
+            status=Voucher.Status.ACTIVE,
+            valid_from__lte=at,
+            valid_to__gt=at,
+            used_count__lt=F("usage_limit"),
+        )
+        .order_by("valid_to", "pk")
+    )
+    out = []
+    for voucher in qs:
+        store_ids = {s.pk for s in voucher.stores.all()}
+        if store is not None and store_ids and store.pk not in store_ids:
+            continue
+        if not in_time_slot(voucher, at):
+            continue
+        out.append(voucher)
+    return out
+
+
+def voucher_list(*, user=None) -> QuerySet[Voucher]:
+    return _voucher_qs().annotate(redemption_count=Count("redemptions", filter=Q(redemptions__status="active")))
+
+
+def promotions_active(*, at: dt.datetime, store=None, channel=None) -> list[Promotion]:
+    """Promotions switched on and inside their period at `at`, scopes preloaded (4 queries)."""
+    qs = Promotion.objects.filter(is_active=True, valid_from__lte=at, valid_to__gt=at).prefetch_related(
+        "skus", "stores", "channels"
+    )
+    return list(qs.order_by("priority", "pk"))
+
+
+def promotions_running_now(*, store, at: dt.datetime | None = None) -> list[Promotion]:
+    """For the cashier: what applies at this store right now, time slot included."""
+    from .pricing import Place, _promotion_matches
+
+    at = at or timezone.now()
+    place = Place(store_id=store.pk)
+    return [p for p in promotions_active(at=at, store=store) if _promotion_matches(p, place, at, set(p.segment_codes))]
+
+
+def promotion_list() -> QuerySet[Promotion]:
+    return Promotion.objects.select_related("campaign").prefetch_related("skus", "stores", "channels")
+
+
+def customer_segment_codes(customer) -> set[str]:
+    """The codes of the segments the customer is in now (customers' selector when it has one)."""
+    if customer is None:
+        return set()
+    try:
+        from customers import selectors as customer_selectors
+    except ImportError:  # customers' selectors not there: no segment-scoped promotion applies
+        return set()
+    fn = getattr(customer_selectors, "customer_segments", None)
+    if fn is None:
+        return set()
+    return {segment.code for segment in fn(customer)}
+
+
+def redemption_get(redemption_id: int) -> Redemption | None:
+    return (
+        Redemption.objects.select_related("voucher", "store", "cashier", "customer", "campaign")
+        .filter(pk=redemption_id)
+        .first()
+    )
+
+
+def redemption_list() -> QuerySet[Redemption]:
+    return Redemption.objects.select_related("voucher", "store", "cashier", "customer", "campaign")
+
+
+def redemption_by_idempotency_key(*, cashier, key: str) -> Redemption | None:
+    if not key:
+        return None
+    return redemption_list().filter(cashier=cashier, idempotency_key=key).first()
+
+
+def redemptions_for_store_today(*, store, limit: int = 10) -> list[Redemption]:
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(redemption_list().filter(store=store, redeemed_at__gte=start)[:limit])
+
+
+def campaign_list() -> QuerySet[Campaign]:
+    return Campaign.objects.select_related("channel").annotate(
+        spent=Sum("spends__amount", default=0),
+    )
+
+
+def upsell_for_basket(basket) -> list[UpsellRule]:
+    """The upsell suggestions configured for what is in the basket (one query)."""
+    sku_ids = [line.sku_id for line in basket.lines if line.sku_id]
+    if not sku_ids:
+        return []
+    in_basket = set(sku_ids)
+    rules = (
+        UpsellRule.objects.filter(is_active=True, trigger_skus__in=sku_ids)
+        .exclude(suggested_sku__in=sku_ids)
+        .select_related("suggested_sku__product")
+        .distinct()
+        .order_by("pk")
+    )
+    return [r for r in rules if r.suggested_sku_id not in in_basket]
+
+
+def budget_plan_vs_actual(plan: BudgetPlan) -> list[dict]:
+    """Planned (share of the plan's total) against actual spend, per journey stage, in the plan's period."""
+    from o2o_site.money import percent_of
+
+    spent = dict(
+        CampaignSpend.objects.filter(spent_on__gte=plan.starts_on, spent_on__lte=plan.ends_on)
+        .values_list("campaign__journey_stage")
+        .annotate(total=Sum("amount"))
+        .values_list("campaign__journey_stage", "total")
+    )
+    rows = []
+    for stage in JourneyStage:
+        planned = percent_of(plan.total_budget, plan.share(stage.value))
+        actual = int(spent.get(stage.value) or 0)
+        rows.append(
+            {
+                "stage": stage.value,
+                "label": str(stage.label),
+                "share_percent": plan.share(stage.value),
+                "default_share_percent": DEFAULT_STAGE_SHARES[stage],
+                "planned": planned,
+                "actual": actual,
+                "remaining": planned - actual,
+            }
+        )
+    return rows
+
+
+def batch_get(batch_id: int) -> VoucherBatch | None:
+    return VoucherBatch.objects.filter(pk=batch_id).first()
+
+
+def audit_list() -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.select_related("actor", "redemption")
+
+
+def batch_list() -> QuerySet[VoucherBatch]:
+    return VoucherBatch.objects.select_related("campaign", "created_by")
+
+
+def prefetch_for_vouchers(qs):
+    return qs.prefetch_related(Prefetch("stores"))

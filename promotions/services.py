@@ -1,0 +1,876 @@
+"""Every write of the promotions app: campaigns, vouchers, redemptions, voids, bulk issues.
+
+Public for other apps (docs/CONTRACTS.md): `voucher_issue(...)`, `voucher_redeem(...)`,
+`basket_price(...)` (re-exported from `promotions.pricing`).
+
+Single use is a database guarantee: `voucher_redeem` moves `used_count` with a conditional
+UPDATE (`… WHERE used_count < usage_limit`), backed by a CHECK constraint; the per-customer count
+works the same way. Nothing here checks a count in Python and then writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from o2o_site.api import DomainError, NotFound
+from o2o_site.money import format_vnd
+
+from . import conf
+from .codes import generate_code, is_valid_custom_code, normalize_code
+from .errors import IdempotencyMismatch, RateLimited, VoidRefused, VoucherRefused
+from .models import (
+    AuditEntry,
+    BudgetPlan,
+    Campaign,
+    CampaignSpend,
+    Promotion,
+    Redemption,
+    Voucher,
+    VoucherBatch,
+    VoucherCustomerUse,
+)
+from .pricing import Basket, PricedBasket, basket_from_payload, basket_price  # noqa: F401  (re-export)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "basket_price",
+    "voucher_create",
+    "voucher_issue",
+    "voucher_redeem",
+    "voucher_validate",
+    "redemption_void",
+]
+
+
+# --- campaigns and budget -------------------------------------------------------------------
+
+
+def _invalid(fields: dict) -> DomainError:
+    return DomainError(_("Dữ liệu không hợp lệ."), code="invalid", status_code=400, fields=fields)
+
+
+def campaign_create(
+    *,
+    name: str,
+    utm_campaign: str,
+    journey_stage: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    channel=None,
+    utm_source: str = "",
+    utm_medium: str = "",
+    budget: int = 0,
+) -> Campaign:
+    if ends_on < starts_on:
+        raise _invalid({"ends_on": [_("Ngày kết thúc phải sau ngày bắt đầu.")]})
+    if Campaign.objects.filter(utm_campaign=utm_campaign).exists():
+        raise _invalid({"utm_campaign": [_("Mã utm_campaign này đã có.")]})
+    try:
+        with transaction.atomic():
+            return Campaign.objects.create(
+                name=name,
+                utm_campaign=utm_campaign,
+                journey_stage=journey_stage,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                channel=channel,
+                utm_source=utm_source,
+                utm_medium=utm_medium,
+                budget=budget,
+            )
+    except IntegrityError:
+        raise _invalid({"utm_campaign": [_("Mã utm_campaign này đã có.")]})
+
+
+def campaign_update(*, campaign: Campaign, **changes) -> Campaign:
+    starts = changes.get("starts_on", campaign.starts_on)
+    ends = changes.get("ends_on", campaign.ends_on)
+    if ends < starts:
+        raise _invalid({"ends_on": [_("Ngày kết thúc phải sau ngày bắt đầu.")]})
+    for key, value in changes.items():
+        setattr(campaign, key, value)
+    try:
+        with transaction.atomic():
+            campaign.save()
+    except IntegrityError:
+        raise _invalid({"utm_campaign": [_("Mã utm_campaign này đã có.")]})
+    return campaign
+
+
+def campaign_spend_add(*, campaign: Campaign, amount: int, spent_on: dt.date, note: str = "") -> CampaignSpend:
+    if amount <= 0:
+        raise _invalid({"amount": [_("Số tiền phải lớn hơn 0.")]})
+    return CampaignSpend.objects.create(campaign=campaign, amount=amount, spent_on=spent_on, note=note)
+
+
+def budget_plan_create(
+    *, name: str, starts_on: dt.date, ends_on: dt.date, total_budget: int, shares: dict[str, int] | None = None
+) -> BudgetPlan:
+    """A budget plan; `shares` by journey stage default to seed 004's 40/30/15/10/5 and must sum to 100."""
+    plan = BudgetPlan(name=name, starts_on=starts_on, ends_on=ends_on, total_budget=total_budget)
+    for stage, percent in (shares or {}).items():
+        setattr(plan, f"{stage}_percent", int(percent))
+    total = sum(plan.share(s) for s in ("awareness", "acquisition", "conversion", "retention", "expansion"))
+    if total != 100:
+        raise _invalid({"shares": [_("Tổng tỷ lệ các giai đoạn phải bằng 100% (đang là %(t)s%%).") % {"t": total}]})
+    if ends_on < starts_on:
+        raise _invalid({"ends_on": [_("Ngày kết thúc phải sau ngày bắt đầu.")]})
+    plan.save()
+    return plan
+
+
+# --- vouchers -------------------------------------------------------------------------------
+
+
+def _check_voucher_fields(
+    *,
+    discount_type,
+    discount_value,
+    max_discount,
+    min_basket,
+    gift_sku,
+    valid_from,
+    valid_to,
+    usage_limit,
+    kind,
+    customer,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if discount_type not in Voucher.DiscountType.values:
+        errors["discount_type"] = [_("Kiểu giảm phải là percent, fixed hoặc gift.")]
+    elif discount_type == Voucher.DiscountType.PERCENT and not (1 <= int(discount_value or 0) <= 100):
+        errors["discount_value"] = [_("Phần trăm giảm phải từ 1 đến 100.")]
+    elif discount_type == Voucher.DiscountType.FIXED and int(discount_value or 0) <= 0:
+        errors["discount_value"] = [_("Số tiền giảm phải lớn hơn 0.")]
+    elif discount_type == Voucher.DiscountType.GIFT and gift_sku is None:
+        errors["gift_sku"] = [_("Voucher quà tặng cần SKU quà tặng.")]
+    if max_discount is not None and max_discount <= 0:
+        errors["max_discount"] = [_("Mức giảm tối đa phải lớn hơn 0.")]
+    if min_basket is not None and min_basket < 0:
+        errors["min_basket"] = [_("Đơn tối thiểu không được âm.")]
+    if valid_to <= valid_from:
+        errors["valid_to"] = [_("Thời điểm hết hạn phải sau thời điểm bắt đầu.")]
+    if usage_limit is not None and usage_limit < 1:
+        errors["usage_limit"] = [_("Số lượt phải từ 1 trở lên.")]
+    if kind == Voucher.Kind.PERSONAL and customer is None:
+        errors["customer"] = [_("Voucher cá nhân cần một khách hàng.")]
+    if errors:
+        raise _invalid(errors)
+
+
+def voucher_create(
+    *,
+    discount_type: str,
+    discount_value: int = 0,
+    valid_from: dt.datetime | None = None,
+    valid_to: dt.datetime | None = None,
+    code: str = "",
+    customer=None,
+    campaign: Campaign | None = None,
+    max_discount: int | None = None,
+    min_basket: int = 0,
+    gift_sku=None,
+    store_only: bool = True,
+    stores: Sequence = (),
+    usage_limit: int | None = None,
+    per_customer_limit: int | None = None,
+    weekdays: Sequence[int] = (),
+    time_from: dt.time | None = None,
+    time_to: dt.time | None = None,
+    combinable: bool = False,
+    source: str = "",
+    created_by=None,
+    batch: VoucherBatch | None = None,
+) -> Voucher:
+    """Creates a voucher. With `customer` it is personal and single use; else a shared code.
+
+    The code is generated (10 characters without 0/O/1/I/L) unless given. Raises DomainError
+    (`invalid`, with fields) on bad input and (`code_taken`) when a given code exists.
+    """
+    now = timezone.now()
+    valid_from = valid_from or now
+    valid_to = valid_to or valid_from + dt.timedelta(days=30)
+    kind = Voucher.Kind.PERSONAL if customer is not None else Voucher.Kind.SHARED
+    if kind == Voucher.Kind.PERSONAL:
+        usage_limit = 1
+    usage_limit = usage_limit or 1
+    _check_voucher_fields(
+        discount_type=discount_type,
+        discount_value=discount_value,
+        max_discount=max_discount,
+        min_basket=min_basket,
+        gift_sku=gift_sku,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        usage_limit=usage_limit,
+        kind=kind,
+        customer=customer,
+    )
+    if weekdays and not all(isinstance(d, int) and 0 <= d <= 6 for d in weekdays):
+        raise _invalid({"weekdays": [_("Ngày trong tuần là số từ 0 (thứ Hai) đến 6 (Chủ nhật).")]})
+    given = normalize_code(code) if code else ""
+    if code and not is_valid_custom_code(given):
+        raise _invalid({"code": [_("Mã gồm 6–32 chữ cái hoặc chữ số.")]})
+    fields = {
+        "kind": kind,
+        "customer": customer,
+        "campaign": campaign,
+        "discount_type": discount_type,
+        "discount_value": 0 if discount_type == Voucher.DiscountType.GIFT else int(discount_value),
+        "max_discount": max_discount,
+        "min_basket": min_basket or 0,
+        "gift_sku": gift_sku,
+        "store_only": store_only,
+        "usage_limit": usage_limit,
+        "per_customer_limit": per_customer_limit,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "weekdays": sorted(set(weekdays)),
+        "time_from": time_from,
+        "time_to": time_to,
+        "combinable": combinable,
+        "source": source,
+        "created_by": created_by,
+        "batch": batch,
+    }
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                voucher = Voucher.objects.create(code=given or generate_code(conf.code_length()), **fields)
+                if stores:
+                    voucher.stores.set(stores)
+                return voucher
+        except IntegrityError as exc:
+            if given:
+                if Voucher.objects.filter(code=given).exists():
+                    raise DomainError(
+                        _("Mã này đã tồn tại."), code="code_taken", status_code=409, fields={"code": [_("Mã đã có.")]}
+                    )
+                raise
+            if batch is not None and Voucher.objects.filter(batch=batch, customer=customer).exists():
+                raise
+            logger.info("voucher code collision, retrying: %s", exc)
+    raise DomainError(_("Không tạo được mã, vui lòng thử lại."), code="code_generation_failed", status_code=503)
+
+
+def voucher_issue(
+    *,
+    customer,
+    discount_type: str,
+    discount_value: int = 0,
+    campaign: Campaign | None = None,
+    max_discount: int | None = None,
+    min_basket: int = 0,
+    gift_sku=None,
+    store_only: bool = True,
+    stores: Sequence = (),
+    valid_days: int = 30,
+    valid_from: dt.datetime | None = None,
+    source: str = "",
+    created_by=None,
+) -> Voucher:
+    """A personal, single-use voucher for one customer (after a support case, a campaign…).
+
+    Store-only by default (redeemable at a store's counter, refused online); `stores` limits it
+    to those stores (empty = every store). Valid from now (or `valid_from`) for `valid_days`.
+    """
+    if valid_days < 1:
+        raise _invalid({"valid_days": [_("Số ngày hiệu lực phải từ 1 trở lên.")]})
+    start = valid_from or timezone.now()
+    return voucher_create(
+        customer=customer,
+        campaign=campaign,
+        discount_type=discount_type,
+        discount_value=discount_value,
+        max_discount=max_discount,
+        min_basket=min_basket,
+        gift_sku=gift_sku,
+        store_only=store_only,
+        stores=stores,
+        valid_from=start,
+        valid_to=start + dt.timedelta(days=valid_days),
+        source=source,
+        created_by=created_by,
+    )
+
+
+def voucher_update(*, voucher: Voucher, stores: Sequence | None = None, **changes) -> Voucher:
+    """Changes a voucher's terms; the code, the customer and the use count never change here."""
+    for frozen in ("code", "customer", "used_count", "kind"):
+        changes.pop(frozen, None)
+    merged = {
+        f: changes.get(f, getattr(voucher, f))
+        for f in (
+            "discount_type",
+            "discount_value",
+            "max_discount",
+            "min_basket",
+            "gift_sku",
+            "valid_from",
+            "valid_to",
+            "usage_limit",
+        )
+    }
+    _check_voucher_fields(**merged, kind=voucher.kind, customer=voucher.customer)
+    if voucher.kind == Voucher.Kind.PERSONAL:
+        changes.pop("usage_limit", None)
+    if changes.get("usage_limit") is not None and changes["usage_limit"] < voucher.used_count:
+        raise _invalid({"usage_limit": [_("Không thể nhỏ hơn số lượt đã dùng (%(n)s).") % {"n": voucher.used_count}]})
+    with transaction.atomic():
+        for key, value in changes.items():
+            setattr(voucher, key, value)
+        voucher.save()
+        if stores is not None:
+            voucher.stores.set(stores)
+    return voucher
+
+
+# --- guessing -------------------------------------------------------------------------------
+
+
+def _window_keys(user, ip: str | None) -> list[str]:
+    bucket = int(timezone.now().timestamp() // 60)
+    keys = [f"promotions:lookup-fail:user:{user.pk}:{bucket}"] if user is not None and user.pk else []
+    if ip:
+        keys.append(f"promotions:lookup-fail:ip:{ip}:{bucket}")
+    return keys
+
+
+def lookup_guard(*, user, ip: str | None) -> None:
+    """Refuses (RateLimited, 429) a code lookup once this cashier or IP failed too often this minute.
+
+    Every refused attempt is written to the audit log.
+    """
+    limit = conf.lookup_failures_per_minute()
+    keys = _window_keys(user, ip)
+    counts = cache.get_many(keys)
+    if any(int(v) >= limit for v in counts.values()):
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.LOOKUP_BLOCKED,
+            actor=user if user is not None and user.pk else None,
+            ip=ip or None,
+            data={"failures": {k.split(":")[2]: int(v) for k, v in counts.items()}},
+        )
+        logger.warning("voucher lookups blocked for user=%s ip=%s", getattr(user, "pk", None), ip)
+        raise RateLimited(extra={"retry_after": 60})
+
+
+def lookup_failed(*, user, ip: str | None) -> None:
+    """Counts one failed lookup (a code that does not exist) for the cashier and the IP."""
+    for key in _window_keys(user, ip):
+        cache.add(key, 0, timeout=120)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=120)
+
+
+# --- validate and redeem --------------------------------------------------------------------
+
+
+def _place_check(*, store, channel) -> None:
+    if store is None and channel is None:
+        raise DomainError(_("Hãy chọn cửa hàng."), code="store_required", fields={"store": [_("Bắt buộc.")]})
+
+
+def voucher_validate(
+    *,
+    code: str,
+    basket: Basket,
+    user,
+    store=None,
+    channel=None,
+    customer=None,
+    at: dt.datetime | None = None,
+    ip: str | None = None,
+) -> tuple[PricedBasket, Voucher]:
+    """Prices the basket with this one code; raises VoucherRefused (with the reason's code) if it
+    cannot be used here and now, RateLimited after too many failed lookups."""
+    _place_check(store=store, channel=channel)
+    lookup_guard(user=user, ip=ip)
+    priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
+    refusal = priced.refusal(code)
+    if refusal is not None:
+        if refusal.error_code == "not_found":
+            lookup_failed(user=user, ip=ip)
+        raise VoucherRefused(refusal.message, code=refusal.error_code)
+    return priced, priced.voucher_objects[normalize_code(code)]
+
+
+def _request_hash(**parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _redemption_for_key(*, cashier, key: str, request_hash: str) -> Redemption | None:
+    from .selectors import redemption_by_idempotency_key
+
+    existing = redemption_by_idempotency_key(cashier=cashier, key=key)
+    if existing is not None and existing.request_hash != request_hash:
+        raise IdempotencyMismatch()
+    return existing
+
+
+def _take_customer_use(voucher: Voucher, customer) -> None:
+    # Insert-or-nothing, then a guarded increment: the row lock of the UPDATE orders racers.
+    VoucherCustomerUse.objects.bulk_create(
+        [VoucherCustomerUse(voucher=voucher, customer=customer, used_count=0)], ignore_conflicts=True
+    )
+    moved = VoucherCustomerUse.objects.filter(
+        voucher=voucher, customer=customer, used_count__lt=voucher.per_customer_limit
+    ).update(used_count=F("used_count") + 1)
+    if not moved:
+        raise VoucherRefused(
+            _("Khách hàng đã dùng hết %(n)s lượt của mã này.") % {"n": voucher.per_customer_limit},
+            code="limit_reached",
+        )
+
+
+def _record_redemption_activity(redemption: Redemption, *, voided: bool = False) -> None:
+    if redemption.customer_id is None:
+        return
+    from customers import services as customer_services
+
+    campaign = redemption.campaign
+    summary = _("Dùng voucher %(c)s tại %(s)s: giảm %(a)s") % {
+        "c": redemption.voucher.code,
+        "s": redemption.store.name if redemption.store else redemption.channel_code,
+        "a": format_vnd(redemption.discount),
+    }
+    if voided:
+        summary = _("Đã hủy: ") + summary
+    customer_services.record_activity(
+        customer=redemption.customer,
+        kind="redemption",
+        occurred_at=redemption.redeemed_at,
+        channel="store" if redemption.store_id else redemption.channel_code,
+        store_code=redemption.store.code if redemption.store else "",
+        summary=summary,
+        ref_type="promotions.redemption",
+        ref_id=str(redemption.pk),
+        amount=0 if voided else redemption.discount,
+        campaign_id=campaign.pk if campaign else None,
+        utm=campaign.utm if campaign else None,
+        data={"voucher": redemption.voucher.code, "status": redemption.status, "basket_total": redemption.basket_total},
+    )
+
+
+def voucher_redeem(
+    *,
+    code: str,
+    cashier,
+    basket: Basket,
+    store=None,
+    channel=None,
+    customer=None,
+    order_ref: str = "",
+    idempotency_key: str = "",
+    at: dt.datetime | None = None,
+    ip: str | None = None,
+) -> Redemption:
+    """Uses the voucher once, for this basket, at this store's counter (or online channel).
+
+    Atomic and single use by construction (a guarded UPDATE of `used_count`). With an
+    `idempotency_key`, sending the same request again returns the first redemption; the same
+    key with a different request raises IdempotencyMismatch. Records store, cashier, basket,
+    discount, and appends the redemption to the customer's timeline attributed to the campaign.
+    Raises VoucherRefused (code = reason), RateLimited.
+    """
+    _place_check(store=store, channel=channel)
+    code = normalize_code(code)
+    key = (idempotency_key or "").strip()[:100]
+    request_hash = _request_hash(
+        code=code,
+        store=store.code if store else "",
+        channel=channel.code if channel else "",
+        basket=basket.as_dict(),
+        customer=customer.pk if customer else None,
+        order_ref=order_ref,
+    )
+    if key:
+        existing = _redemption_for_key(cashier=cashier, key=key, request_hash=request_hash)
+        if existing is not None:
+            return existing
+    lookup_guard(user=cashier, ip=ip)
+    at = at or timezone.now()
+    try:
+        with transaction.atomic():
+            priced, voucher = _priced_for_redeem(code, basket, store, channel, customer, at, cashier, ip)
+            if customer is None and voucher.kind == Voucher.Kind.PERSONAL:
+                customer = voucher.customer
+            if voucher.per_customer_limit and customer is None:
+                raise VoucherRefused(
+                    _("Mã này giới hạn số lượt mỗi khách: hãy nhập khách hàng."), code="not_this_customer"
+                )
+            # The guarantee: only one transaction can move used_count past the limit.
+            moved = Voucher.objects.filter(
+                pk=voucher.pk, status=Voucher.Status.ACTIVE, used_count__lt=F("usage_limit")
+            ).update(used_count=F("used_count") + 1)
+            if not moved:
+                if voucher.usage_limit == 1:
+                    raise VoucherRefused(_("Mã đã được sử dụng."), code="already_used")
+                raise VoucherRefused(_("Mã đã hết lượt sử dụng."), code="limit_reached")
+            if voucher.per_customer_limit:
+                _take_customer_use(voucher, customer)
+            adjustment = priced.voucher_adjustment(code)
+            redemption = Redemption.objects.create(
+                voucher=voucher,
+                store=store,
+                channel_code=channel.code if channel else "",
+                cashier=cashier,
+                customer=customer,
+                campaign_id=voucher.campaign_id,
+                order_ref=order_ref[:64],
+                basket=basket.as_dict(),
+                basket_total=priced.subtotal,
+                discount=adjustment.amount if adjustment else 0,
+                total=priced.total,
+                idempotency_key=key,
+                request_hash=request_hash,
+                redeemed_at=at,
+            )
+            redemption.voucher = voucher
+            _record_redemption_activity(redemption)
+            return redemption
+    except (VoucherRefused, IntegrityError):
+        # A retry racing the first attempt with the same key: answer with the first result.
+        if key:
+            existing = _redemption_for_key(cashier=cashier, key=key, request_hash=request_hash)
+            if existing is not None:
+                return existing
+        raise
+
+
+def _priced_for_redeem(code, basket, store, channel, customer, at, cashier, ip) -> tuple[PricedBasket, Voucher]:
+    priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
+    refusal = priced.refusal(code)
+    if refusal is not None:
+        if refusal.error_code == "not_found":
+            lookup_failed(user=cashier, ip=ip)
+        raise VoucherRefused(refusal.message, code=refusal.error_code)
+    return priced, priced.voucher_objects[code]
+
+
+def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datetime | None = None) -> Redemption:
+    """Voids a redemption and gives the use back, if done by staff of the same store within the
+    window (PROMOTIONS_VOID_WINDOW_MINUTES, default 15). Every void, done or refused, is audited.
+    Raises NotFound, VoidRefused (`void_window_passed`, `already_voided`, `wrong_store`).
+    """
+    from channels.selectors import stores_for_user
+
+    at = at or timezone.now()
+    try:
+        with transaction.atomic():
+            redemption = (
+                Redemption.objects.select_for_update(of=("self",))
+                .select_related("voucher", "store", "customer", "campaign")
+                .filter(pk=redemption_id)
+                .first()
+            )
+            if redemption is None:
+                raise NotFound(_("Không tìm thấy lượt dùng voucher này."))
+            allowed = {s.pk for s in stores_for_user(actor)}
+            if redemption.store_id is None or redemption.store_id not in allowed:
+                raise VoidRefused(_("Chỉ cửa hàng đã nhận mã mới được hủy."), code="wrong_store", status_code=403)
+            if redemption.status == Redemption.Status.VOIDED:
+                raise VoidRefused(_("Lượt dùng này đã được hủy trước đó."), code="already_voided")
+            window = dt.timedelta(minutes=conf.void_window_minutes())
+            if at - redemption.redeemed_at > window:
+                raise VoidRefused(
+                    _("Đã quá %(m)s phút kể từ lúc dùng mã, không thể hủy.") % {"m": conf.void_window_minutes()},
+                    code="void_window_passed",
+                )
+            redemption.status = Redemption.Status.VOIDED
+            redemption.voided_at = at
+            redemption.voided_by = actor
+            redemption.void_reason = (reason or "")[:300]
+            redemption.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
+            Voucher.objects.filter(pk=redemption.voucher_id, used_count__gt=0).update(used_count=F("used_count") - 1)
+            if redemption.voucher.per_customer_limit and redemption.customer_id:
+                VoucherCustomerUse.objects.filter(
+                    voucher_id=redemption.voucher_id, customer_id=redemption.customer_id, used_count__gt=0
+                ).update(used_count=F("used_count") - 1)
+            AuditEntry.objects.create(
+                action=AuditEntry.Action.VOID,
+                actor=actor,
+                redemption=redemption,
+                data={"reason": redemption.void_reason, "discount": redemption.discount},
+            )
+            _record_redemption_activity(redemption, voided=True)
+            return redemption
+    except (VoidRefused, NotFound) as exc:
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.VOID_REFUSED,
+            actor=actor,
+            redemption_id=redemption_id if Redemption.objects.filter(pk=redemption_id).exists() else None,
+            data={"code": exc.code, "message": exc.message},
+        )
+        raise
+
+
+# --- promotions -----------------------------------------------------------------------------
+
+
+def _check_promotion(fields: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    kind = fields.get("kind")
+    K = Promotion.Kind
+    if kind not in K.values:
+        errors["kind"] = [_("Loại khuyến mãi không hợp lệ.")]
+    if kind in (K.PERCENT_BILL, K.PERCENT_ITEMS) and not (1 <= int(fields.get("percent") or 0) <= 100):
+        errors["percent"] = [_("Phần trăm phải từ 1 đến 100.")]
+    if kind in (K.FIXED_BILL, K.FIXED_ITEMS, K.TRADE_IN) and int(fields.get("amount") or 0) <= 0:
+        errors["amount"] = [_("Số tiền phải lớn hơn 0.")]
+    if kind == K.THRESHOLD:
+        if int(fields.get("threshold") or 0) <= 0:
+            errors["threshold"] = [_("Ngưỡng chi tiêu phải lớn hơn 0.")]
+        if not fields.get("amount") and not fields.get("percent"):
+            errors["amount"] = [_("Nhập số tiền hoặc phần trăm giảm.")]
+    if kind == K.BUNDLE and (int(fields.get("buy_quantity") or 0) < 1 or int(fields.get("free_quantity") or 0) < 1):
+        errors["buy_quantity"] = [_("Nhập số lượng mua và số lượng tặng (từ 1).")]
+    if fields.get("valid_from") and fields.get("valid_to") and fields["valid_to"] <= fields["valid_from"]:
+        errors["valid_to"] = [_("Thời điểm kết thúc phải sau thời điểm bắt đầu.")]
+    weekdays = fields.get("weekdays") or []
+    if not all(isinstance(d, int) and 0 <= d <= 6 for d in weekdays):
+        errors["weekdays"] = [_("Ngày trong tuần là số từ 0 (thứ Hai) đến 6 (Chủ nhật).")]
+    if fields.get("store_only") and fields.get("online_only"):
+        errors["online_only"] = [_("Không thể vừa chỉ tại cửa hàng vừa chỉ online.")]
+    if errors:
+        raise _invalid(errors)
+
+
+def promotion_create(*, skus: Iterable = (), stores: Iterable = (), channels: Iterable = (), **fields) -> Promotion:
+    """An automatic promotion; see pricing.py for how kinds, priority and combination apply."""
+    _check_promotion(fields)
+    with transaction.atomic():
+        promotion = Promotion.objects.create(**fields)
+        promotion.skus.set(list(skus))
+        promotion.stores.set(list(stores))
+        promotion.channels.set(list(channels))
+    return promotion
+
+
+def promotion_update(
+    *, promotion: Promotion, skus: Iterable | None = None, stores=None, channels=None, **changes
+) -> Promotion:
+    merged = {
+        f.name: changes.get(f.name, getattr(promotion, f.name))
+        for f in Promotion._meta.concrete_fields
+        if f.name != "id"
+    }
+    _check_promotion(merged)
+    with transaction.atomic():
+        for key, value in changes.items():
+            setattr(promotion, key, value)
+        promotion.save()
+        if skus is not None:
+            promotion.skus.set(list(skus))
+        if stores is not None:
+            promotion.stores.set(list(stores))
+        if channels is not None:
+            promotion.channels.set(list(channels))
+    return promotion
+
+
+# --- bulk issue -----------------------------------------------------------------------------
+
+
+def voucher_batch_create(
+    *,
+    template: dict,
+    created_by,
+    campaign: Campaign | None = None,
+    segment_code: str = "",
+    customer_ids: Sequence[int] = (),
+    message_channel: str = "",
+    message_body: str = "",
+) -> VoucherBatch:
+    """Queues a bulk issue (one personal voucher per customer) and starts its job after commit.
+
+    `template` holds voucher_issue's terms: discount_type, discount_value, max_discount,
+    min_basket, store_only, store_ids, valid_days. The message body may use {code}, {link}, {name}.
+    """
+    if not segment_code and not customer_ids:
+        raise _invalid({"segment_code": [_("Chọn một phân khúc hoặc danh sách khách hàng.")]})
+    if message_channel and message_channel not in ("sms", "zns", "email"):
+        raise _invalid({"message_channel": [_("Kênh gửi tin là sms, zns hoặc email.")]})
+    # Fail now, not in the job, on bad terms.
+    now = timezone.now()
+    _check_voucher_fields(
+        discount_type=template.get("discount_type"),
+        discount_value=template.get("discount_value", 0),
+        max_discount=template.get("max_discount"),
+        min_basket=template.get("min_basket", 0),
+        gift_sku=template.get("gift_sku_id"),
+        valid_from=now,
+        valid_to=now + dt.timedelta(days=int(template.get("valid_days") or 30)),
+        usage_limit=1,
+        kind=Voucher.Kind.SHARED,
+        customer=None,
+    )
+    from . import tasks
+
+    batch = VoucherBatch.objects.create(
+        template=template,
+        created_by=created_by,
+        campaign=campaign,
+        segment_code=segment_code,
+        customer_ids=list(dict.fromkeys(int(c) for c in customer_ids)),
+        message_channel=message_channel,
+        message_body=message_body,
+    )
+    transaction.on_commit(lambda: tasks.voucher_batch_run.delay(batch.pk))
+    return batch
+
+
+def _batch_customer_ids(batch: VoucherBatch) -> list[int]:
+    if batch.customer_ids:
+        return list(batch.customer_ids)
+    from customers import selectors as customer_selectors
+    from customers.models import Segment
+
+    segment = Segment.objects.filter(code=batch.segment_code).first()
+    if segment is None:
+        raise NotFound(_("Không tìm thấy phân khúc “%(s)s”.") % {"s": batch.segment_code})
+    return list(customer_selectors.segment_members(segment).order_by("pk").values_list("pk", flat=True))
+
+
+def voucher_batch_run(*, batch_id: int) -> VoucherBatch:
+    """Issues the batch's vouchers in chunks, updating progress; safe to run again after a crash
+    (one voucher per customer per batch is a unique constraint; done customers are skipped)."""
+    from channels.models import SKU, Store
+    from customers import selectors as customer_selectors
+
+    batch = VoucherBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status == VoucherBatch.Status.DONE:
+        return batch
+    VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.RUNNING)
+    template = dict(batch.template)
+    stores = list(Store.objects.filter(pk__in=template.get("store_ids") or []))
+    gift = SKU.objects.filter(pk=template.get("gift_sku_id")).first() if template.get("gift_sku_id") else None
+    try:
+        ids = _batch_customer_ids(batch)
+        VoucherBatch.objects.filter(pk=batch_id).update(total=len(ids))
+        done = set(Voucher.objects.filter(batch=batch).values_list("customer_id", flat=True))
+        chunk = conf.batch_chunk_size()
+        for start in range(0, len(ids), chunk):
+            issued = messaged = skipped = 0
+            for customer_id in ids[start : start + chunk]:
+                if customer_id in done:
+                    continue
+                try:
+                    customer = customer_selectors.customer_get(customer_id)
+                except NotFound:
+                    skipped += 1
+                    continue
+                with transaction.atomic():
+                    voucher = voucher_create(
+                        customer=customer,
+                        campaign=batch.campaign,
+                        discount_type=template["discount_type"],
+                        discount_value=int(template.get("discount_value") or 0),
+                        max_discount=template.get("max_discount"),
+                        min_basket=int(template.get("min_basket") or 0),
+                        gift_sku=gift,
+                        store_only=bool(template.get("store_only", True)),
+                        stores=stores,
+                        valid_to=timezone.now() + dt.timedelta(days=int(template.get("valid_days") or 30)),
+                        source="batch",
+                        created_by=batch.created_by,
+                        batch=batch,
+                    )
+                    issued += 1
+                    if batch.message_channel:
+                        messaged += _batch_message(batch, voucher, customer)
+            VoucherBatch.objects.filter(pk=batch_id).update(
+                issued=F("issued") + issued, messaged=F("messaged") + messaged, skipped=F("skipped") + skipped
+            )
+        VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.DONE, finished_at=timezone.now())
+    except Exception as exc:  # recorded on the batch for the screen, then re-raised for the retry
+        VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.FAILED, last_error=str(exc)[:2000])
+        raise
+    batch.refresh_from_db()
+    return batch
+
+
+def voucher_short_link(voucher: Voucher) -> str:
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}/v/{voucher.code}"
+
+
+def _batch_message(batch: VoucherBatch, voucher: Voucher, customer) -> int:
+    """Sends the voucher to the customer if marketing consent allows; 1 if queued, 0 if not."""
+    from customers import services as customer_services
+
+    if not customer_services.customer_can_contact(customer, batch.message_channel, "marketing"):
+        return 0
+    body = (batch.message_body or _("Ma uu dai cua ban: {code} {link}")).format(
+        code=voucher.code, link=voucher_short_link(voucher), name=customer.full_name
+    )
+    customer_services.message_send(
+        customer=customer,
+        channel=batch.message_channel,
+        purpose="marketing",
+        body=body,
+        idempotency_key=f"voucher-batch:{batch.pk}:{customer.pk}",
+        ref_type="promotions.voucher",
+        ref_id=str(voucher.pk),
+    )
+    return 1
+
+
+# --- who acts where -------------------------------------------------------------------------
+
+
+def place_resolve(*, user, store_code: str = "", channel_code: str = "", require_store_for_cashier: bool = True):
+    """(store, channel) for a request: a cashier acts only in their own stores, and their only
+    store is used when none is given. Raises StoreRequired / StoreNotAllowed / invalid."""
+    from channels.selectors import channel_get_by_code, store_get_by_code, stores_for_user
+    from o2o_site.roles import Role, has_role
+
+    from .errors import StoreNotAllowed, StoreRequired
+
+    store_code = (store_code or "").strip()
+    channel_code = (channel_code or "").strip()
+    if channel_code and not store_code:
+        channel = channel_get_by_code(channel_code)
+        if channel is None:
+            raise _invalid({"channel": [_("Không tìm thấy kênh bán “%(c)s”.") % {"c": channel_code[:32]}]})
+        return None, channel
+    mine = stores_for_user(user)
+    if not store_code:
+        if len(mine) == 1 and not has_role(user, Role.MANAGER):
+            return mine[0], None
+        raise StoreRequired(
+            _("Bạn làm việc ở nhiều cửa hàng: hãy chọn cửa hàng.") if mine else _("Hãy chọn cửa hàng."),
+            fields={"store": [_("Bắt buộc.")]},
+        )
+    store = store_get_by_code(store_code)
+    if store is None:
+        raise _invalid({"store": [_("Không tìm thấy cửa hàng “%(c)s”.") % {"c": store_code[:32]}]})
+    if store.pk not in {s.pk for s in mine}:
+        raise StoreNotAllowed()
+    return store, None
+
+
+def customer_resolve_id(customer_id: int | None):
+    """The customer for an id given by a client (following merges); invalid field if unknown."""
+    if not customer_id:
+        return None
+    from customers.selectors import customer_get
+
+    try:
+        return customer_get(customer_id)
+    except NotFound:
+        raise _invalid({"customer": [_("Không tìm thấy khách hàng #%(id)s.") % {"id": customer_id}]})

@@ -1,0 +1,36 @@
+"""Celery tasks of the promotions app: thin, idempotent wrappers around services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(
+    name="promotions.voucher_batch_run",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def voucher_batch_run(batch_id: int) -> dict:
+    from .services import voucher_batch_run as run
+
+    batch = run(batch_id=batch_id)
+    return {"batch": batch_id, "status": batch.status if batch else None}
+
+
+@shared_task(name="promotions.voucher_batches_resume")
+def voucher_batches_resume() -> int:
+    """Restarts batches left pending (the broker was down when they were queued)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import VoucherBatch
+
+    stale = VoucherBatch.objects.filter(
+        status=VoucherBatch.Status.PENDING, created_at__lt=timezone.now() - dt.timedelta(minutes=5)
+    ).values_list("pk", flat=True)
+    for pk in stale:
+        voucher_batch_run.delay(pk)
+    return len(stale)
