@@ -1,0 +1,254 @@
+"""The customers API: thin views that parse input, call one service or selector, and render."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers import selectors, services
+from customers.models import ConsentText, MergeRecord
+from o2o_site.api import DomainError
+from o2o_site.roles import HasRole, Role, has_role
+
+from . import serializers as s
+from .filters import ActivityFilter, CustomerFilter
+
+READ_ROLES = [Role.MANAGER, Role.MARKETING, Role.AGENT, Role.CASHIER]
+HISTORY_ROLES = [Role.MANAGER, Role.MARKETING, Role.AGENT]
+
+
+class CustomerListApi(generics.ListAPIView):
+    """GET /customers/?q=&segment=&store=&lifecycle= — search and filter, paginated."""
+
+    permission_classes = [HasRole]
+    allowed_roles = READ_ROLES
+    serializer_class = s.CustomerListOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        params = CustomerFilter(self.request.query_params)
+        if not params.is_valid():
+            raise ValidationError(params.errors)
+        return selectors.customers_with_contacts(selectors.customer_search_queryset(**params.form.cleaned_data))
+
+
+class CustomerResolveApi(APIView):
+    """POST /customers/resolve/ — find or create from any identifiers; `created` says which."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.AGENT, Role.CASHIER, Role.MARKETING]
+
+    def post(self, request):
+        data = s.ResolveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.customer_resolve(**data.validated_data)
+        body = dict(s.CustomerDetailOutputSerializer(selectors.customer_profile(result.customer.pk)).data)
+        body["created"] = result.created
+        body["merge_candidate"] = result.merge_candidate
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class CustomerDetailApi(APIView):
+    """GET /customers/{id}/ — the profile; PATCH edits name, birthday, address."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.AGENT]
+    read_roles = READ_ROLES
+
+    def get(self, request, pk: int):
+        return Response(s.CustomerDetailOutputSerializer(selectors.customer_profile(pk)).data)
+
+    def patch(self, request, pk: int):
+        data = s.CustomerUpdateInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_update(customer=selectors.customer_get(pk), **data.validated_data)
+        return Response(s.CustomerDetailOutputSerializer(selectors.customer_profile(customer.pk)).data)
+
+
+class CustomerContactAddApi(APIView):
+    """POST /customers/{id}/contacts/ — add a phone, email or account id."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.AGENT]
+
+    def post(self, request, pk: int):
+        data = s.ContactAddInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        point = services.customer_add_contact(customer=selectors.customer_get(pk), **data.validated_data)
+        return Response(s.ContactPointOutputSerializer(point).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerTimelineApi(generics.ListAPIView):
+    """GET /customers/{id}/timeline/?kind=&channel= — newest first, paginated."""
+
+    permission_classes = [HasRole]
+    allowed_roles = HISTORY_ROLES
+    serializer_class = s.ActivityOutputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ActivityFilter
+
+    def get_queryset(self):
+        customer = selectors.customer_get(self.kwargs["pk"])
+        return customer.activities.order_by("-occurred_at", "-id")
+
+
+class CustomerMergeApi(APIView):
+    """POST /customers/{id}/merge/ {"duplicate": id} — the duplicate becomes a tombstone of {id}."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER]
+
+    def post(self, request, pk: int):
+        data = s.MergeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        survivor = selectors.customer_get(pk)
+        try:
+            duplicate = services.Customer.objects.get(pk=data.validated_data["duplicate"])
+        except services.Customer.DoesNotExist:
+            raise DomainError(
+                _("Không tìm thấy hồ sơ trùng."),
+                code="not_found",
+                status_code=404,
+                fields={"duplicate": [_("Không tồn tại.")]},
+            )
+        record = services.customer_merge(survivor=survivor, duplicate=duplicate, merged_by=request.user)
+        return Response(
+            {
+                "merge": s.MergeRecordOutputSerializer(record).data,
+                "customer": s.CustomerDetailOutputSerializer(selectors.customer_profile(survivor.pk)).data,
+            }
+        )
+
+
+class MergeUndoApi(APIView):
+    """POST /customers/merges/{id}/undo/ — within 30 days, the rows go back."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER]
+
+    def post(self, request, pk: int):
+        record = get_object_or_404(MergeRecord, pk=pk)
+        record = services.customer_merge_undo(record=record, undone_by=request.user)
+        return Response(s.MergeRecordOutputSerializer(record).data)
+
+
+class MergeCandidateListApi(generics.ListAPIView):
+    """GET /customers/merge-candidates/ — the open merge queue."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER]
+    serializer_class = s.MergeCandidateOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.merge_queue()
+
+
+class CustomerExportApi(APIView):
+    """GET /customers/{id}/export/ — everything every app holds about the person, as JSON."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER]
+
+    def get(self, request, pk: int):
+        data = services.customer_export(customer=selectors.customer_get(pk))
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "default": str})
+        response["Content-Disposition"] = f'attachment; filename="customer-{pk}.json"'
+        return response
+
+
+class CustomerEraseApi(APIView):
+    """POST /customers/{id}/erase/ {"confirm": true, "reason": "..."} — erase personal data."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER]
+
+    def post(self, request, pk: int):
+        data = s.EraseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_erase(
+            customer=selectors.customer_get(pk), erased_by=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(s.CustomerDetailOutputSerializer(selectors.customer_profile(customer.pk)).data)
+
+
+class CustomerConsentApi(generics.ListAPIView):
+    """GET /customers/{id}/consents/ — the history; POST records a grant or withdrawal."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.AGENT, Role.CASHIER]
+    read_roles = READ_ROLES
+    serializer_class = s.ConsentEventOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.consent_history(selectors.customer_get(self.kwargs["pk"]))
+
+    def post(self, request, pk: int):
+        data = s.ConsentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        version = values.pop("text_version")
+        text = None
+        if version:
+            text = ConsentText.objects.filter(purpose=values["purpose"], version=version).first()
+            if text is None:
+                raise DomainError(
+                    _("Không có văn bản đồng ý phiên bản này."),
+                    code="invalid_consent",
+                    status_code=400,
+                    fields={"text_version": [_("Không tồn tại.")]},
+                )
+        event = services.consent_record(customer=selectors.customer_get(pk), text=text, user=request.user, **values)
+        return Response(s.ConsentEventOutputSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerPointsApi(generics.ListAPIView):
+    """GET /customers/{id}/points/ — the ledger (balance in `balance`); POST spends or adjusts."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.CASHIER]
+    read_roles = READ_ROLES
+    serializer_class = s.PointsEntryOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.points_ledger(selectors.customer_get(self.kwargs["pk"]))
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        response.data["balance"] = selectors.points_balance(selectors.customer_get(kwargs["pk"]))
+        return response
+
+    def post(self, request, pk: int):
+        data = s.PointsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        customer = selectors.customer_get(pk)
+        if values["action"] == "adjust":
+            if not has_role(request.user, Role.MANAGER):
+                raise DomainError(_("Chỉ quản lý được điều chỉnh điểm."), code="permission_denied", status_code=403)
+            entry = services.points_adjust(
+                customer=customer,
+                points=values["points"],
+                reason=values["reason"],
+                user=request.user,
+                reference=values["reference"],
+            )
+        else:
+            entry = services.points_spend(
+                customer=customer,
+                points=values["points"],
+                reason=values["reason"],
+                reference=values["reference"],
+                user=request.user,
+            )
+        body = dict(s.PointsEntryOutputSerializer(entry).data)
+        body["balance"] = selectors.points_balance(customer)
+        return Response(body, status=status.HTTP_201_CREATED)

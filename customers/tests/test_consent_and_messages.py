@@ -1,0 +1,194 @@
+"""Consent gates marketing (not service) messages; messages are sent exactly once, with retries."""
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+
+from customers.models import ConsentEvent, Message
+from customers.services import (
+    ConsentRequired,
+    consent_record,
+    customer_can_contact,
+    message_deliver,
+    message_send,
+    messages_retry_due,
+)
+from o2o_site.api import DomainError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_silence_is_never_consent(customer):
+    for channel in ("sms", "zns", "email", "call"):
+        assert customer_can_contact(customer, channel, "marketing") is False
+
+
+def test_consent_is_per_channel_and_withdrawal_is_one_step(customer, grant):
+    # given
+    grant(customer, "zns", "marketing")
+    assert customer_can_contact(customer, "zns", "marketing")
+    # when
+    consent_record(customer=customer, channel="zns", purpose="marketing", granted=False, source="hotline")
+    # then
+    assert not customer_can_contact(customer, "zns", "marketing")
+    assert ConsentEvent.objects.filter(customer=customer).count() == 2  # history kept
+
+
+def test_a_grant_needs_proof(customer):
+    with pytest.raises(DomainError) as error:
+        consent_record(customer=customer, channel="sms", purpose="marketing", granted=True, source="web")
+    assert "evidence" in error.value.fields
+
+
+def test_marketing_message_needs_consent_service_message_does_not(customer, grant, django_capture_on_commit_callbacks):
+    with pytest.raises(ConsentRequired):
+        message_send(customer=customer, channel="sms", purpose="marketing", body="Giảm 10%", idempotency_key="mk-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        service = message_send(
+            customer=customer, channel="sms", purpose="service", body="Yêu cầu đã xử lý", idempotency_key="sv-1"
+        )
+    grant(customer, "sms", "marketing")
+    with django_capture_on_commit_callbacks(execute=True):
+        marketing = message_send(
+            customer=customer, channel="sms", purpose="marketing", body="Giảm 10%", idempotency_key="mk-2"
+        )
+    assert Message.objects.get(pk=service.pk).status == "sent"
+    assert Message.objects.get(pk=marketing.pk).status == "sent"
+
+
+def test_service_message_respects_an_explicit_withdrawal(customer):
+    consent_record(customer=customer, channel="sms", purpose="service", granted=False, source="hotline")
+    assert not customer_can_contact(customer, "sms", "service")
+
+
+def test_message_falls_back_to_a_channel_with_consent(customer, grant):
+    grant(customer, "sms", "marketing")
+    message = message_send(
+        customer=customer,
+        channel="zns",
+        purpose="marketing",
+        template_id="123",
+        params={"name": "An"},
+        idempotency_key="fb-1",
+        fallback_channel="sms",
+        body="Ưu đãi",
+    )
+    assert message.channel == "sms"
+
+
+class FakeGateway:
+    """A local SMS gateway: fails the first `fail_first` requests with 500, dedups on Idempotency-Key."""
+
+    def __init__(self, fail_first: int = 1, zalo: bool = False):
+        self.fail_first, self.zalo = fail_first, zalo
+        self.requests: list[dict] = []
+        self.delivered: dict[str, dict] = {}
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                gateway.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+                if len(gateway.requests) <= gateway.fail_first:
+                    self.send_response(500)
+                    self.end_headers()
+                    self.wfile.write(b'{"error": "busy"}')
+                    return
+                key = self.headers.get("Idempotency-Key") or body.get("tracking_id")
+                gateway.delivered.setdefault(key, body)
+                answer = (
+                    {"error": 0, "message": "Success", "data": {"msg_id": f"zns-{len(gateway.delivered)}"}}
+                    if gateway.zalo
+                    else {"id": f"sms-{len(gateway.delivered)}"}
+                )
+                payload = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_message_retry_after_a_gateway_error_sends_exactly_once(customer, settings, django_capture_on_commit_callbacks):
+    with FakeGateway(fail_first=1) as gateway:
+        # given
+        settings.CUSTOMERS_SMS_ADAPTER = "http"
+        settings.CUSTOMERS_SMS_GATEWAY_URL = gateway.url
+        settings.CUSTOMERS_SMS_GATEWAY_TOKEN = "secret"
+        # when: the first attempt (after commit) meets a 500
+        with django_capture_on_commit_callbacks(execute=True):
+            message = message_send(
+                customer=customer, channel="sms", purpose="service", body="Đơn đã giao", idempotency_key="ord-1:done"
+            )
+        message.refresh_from_db()
+        assert message.status == "pending" and message.attempts == 1 and "500" in message.last_error
+        # and the periodic retry runs once the backoff has passed (twice, as a broker might)
+        assert messages_retry_due(now=timezone.now() + timedelta(hours=1)) == 1
+        message_deliver(message_id=message.pk)
+        # then
+        message.refresh_from_db()
+        assert message.status == "sent" and message.attempts == 2 and message.provider_id == "sms-1"
+        assert len(gateway.delivered) == 1
+        assert len(gateway.requests) == 2
+        assert {r["headers"]["idempotency-key"] for r in gateway.requests} == {"ord-1:done"}
+        assert gateway.requests[-1]["headers"]["authorization"] == "Bearer secret"
+        assert gateway.requests[-1]["body"]["to"] == "84912345678"
+
+
+def test_message_fails_after_the_last_attempt(customer, settings):
+    with FakeGateway(fail_first=100) as gateway:
+        settings.CUSTOMERS_SMS_ADAPTER = "http"
+        settings.CUSTOMERS_SMS_GATEWAY_URL = gateway.url
+        settings.CUSTOMERS_MESSAGE_MAX_ATTEMPTS = 2
+        message = message_send(customer=customer, channel="sms", purpose="service", body="x", idempotency_key="k")
+        message_deliver(message_id=message.pk)
+        message_deliver(message_id=message.pk)
+        message.refresh_from_db()
+        assert message.status == "failed" and message.attempts == 2
+        message_deliver(message_id=message.pk)
+        assert len(gateway.requests) == 2
+
+
+def test_zalo_zns_adapter_sends_the_template_to_the_phone(customer, settings, grant):
+    with FakeGateway(fail_first=0, zalo=True) as gateway:
+        settings.CUSTOMERS_ZNS_ADAPTER = "zalo"
+        settings.CUSTOMERS_ZNS_URL = gateway.url
+        settings.CUSTOMERS_ZNS_ACCESS_TOKEN = "tok"
+        message = message_send(
+            customer=customer,
+            channel="zns",
+            purpose="service",
+            template_id="2456",
+            params={"order": "SO-1", "amount": 150000},
+            idempotency_key="zns-1",
+        )
+        message_deliver(message_id=message.pk)
+        message.refresh_from_db()
+        assert message.status == "sent" and message.provider_id == "zns-1"
+        request = gateway.requests[0]
+        assert request["headers"]["access_token"] == "tok"
+        assert request["body"] == {
+            "phone": "84912345678",
+            "template_id": "2456",
+            "template_data": {"order": "SO-1", "amount": "150000"},
+            "tracking_id": "zns-1",
+        }
