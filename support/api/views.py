@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -177,6 +178,8 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """`POST /api/v1/support/calls/` is the CTI's screen pop (token auth: `Authorization: Token …`
     of an account with the Agent role). Idempotent on `call_id`: 201 the first time, 200 after."""
 
+    # Token first: a CTI without credentials gets 401 with `WWW-Authenticate: Token`.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [HasRole]
     allowed_roles = SUPPORT_ROLES
     serializer_class = s.CallOutput

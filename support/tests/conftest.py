@@ -83,3 +83,56 @@ def gateways(settings, sms_server, zns_server):
     settings.CUSTOMERS_ZNS_ACCESS_TOKEN = "zns-token"
     settings.CUSTOMERS_HTTP_TIMEOUT = "3"
     return {"sms": sms_server, "zns": zns_server}
+
+
+@pytest.fixture
+def shopee_order(customer):
+    """A Shopee order (with a marketplace id) for the demo customer, ingested through channels."""
+    from channels.models import Product, SalesChannel, Store
+    from channels.services import order_ingest, stock_receive
+
+    SalesChannel.objects.get_or_create(code="shopee", defaults={"name": "Shopee", "kind": SalesChannel.Kind.SHOPEE})
+    warehouse, _ = Store.objects.get_or_create(code="kho", defaults={"name": "Kho", "is_warehouse": True})
+    product = Product.objects.create(name="Điện thoại A1")
+    sku = product.skus.create(code="A1-BLK", base_price=5_000_000)
+    stock_receive(sku=sku, location=warehouse, quantity=10)
+    result = order_ingest(
+        channel_code="shopee",
+        payload={
+            "external_id": "240511ABCXYZ",
+            "status": "delivered",
+            "placed_at": "2026-11-01T10:00:00+07:00",
+            "customer": {"phone": "0912345678", "full_name": "Nguyễn Văn An"},
+            "lines": [{"sku": "A1-BLK", "quantity": 1, "unit_price": 5_000_000}],
+            "total": 5_000_000,
+        },
+    )
+    return result.order
+
+
+@pytest.fixture
+def store_order(customer, make_user):
+    """An in-store sale for the customer at a store."""
+    from channels.models import SalesChannel, Store
+    from channels.services import store_sale_create
+
+    channel, _ = SalesChannel.objects.get_or_create(
+        code="pos", defaults={"name": "Bán tại quầy", "kind": SalesChannel.Kind.STORE, "is_online": False}
+    )
+    store, _ = Store.objects.get_or_create(
+        code="hn-01", defaults={"name": "Cửa hàng Hoàn Kiếm", "sales_channel": channel}
+    )
+    cashier = make_user(Role.CASHIER, stores=[store])
+    return store_sale_create(
+        store=store, cashier=cashier, customer=customer, lines=[], total=350_000, reference="POS-1"
+    )
+
+
+def count_queries(fn) -> int:
+    """How many SQL statements `fn()` runs on the default connection."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
