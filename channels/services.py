@@ -955,7 +955,7 @@ def _order_create(
 ) -> Order:
     skus = {s.code: s for s in SKU.objects.filter(code__in=[ln["sku"] for ln in lines]).select_related("product")}
     unknown = [ln["sku"] for ln in lines if ln["sku"] not in skus]
-    location = _fulfilment_location(channel, store, fulfilment) if lines else None
+    location = _fulfilment_location(channel, store, fulfilment) if skus else None
     subtotal = sum(ln["quantity"] * ln["unit_price"] for ln in lines)
     order = Order.objects.create(
         number=_new_number(),

@@ -56,7 +56,7 @@ class StockOut(serializers.ModelSerializer):
     sku = serializers.CharField(source="sku.code")
     location = serializers.CharField(source="location.code")
     location_name = serializers.CharField(source="location.name")
-    available = serializers.IntegerField()
+    available = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Stock

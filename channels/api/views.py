@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import F
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -80,7 +79,7 @@ class StockListApi(generics.ListAPIView):
     filterset_class = filters.StockFilter
 
     def get_queryset(self):
-        return selectors.stock_list().annotate(available=F("on_hand") - F("reserved"))
+        return selectors.stock_list()
 
 
 class StockReceiveApi(APIView):
@@ -100,7 +99,6 @@ class StockReceiveApi(APIView):
         stock = services.stock_receive(
             sku=sku, location=location, quantity=v["quantity"], by=request.user, note=v["note"]
         )
-        stock.available = stock.on_hand - stock.reserved
         return Response(s.StockOut(stock).data, status=status.HTTP_201_CREATED)
 
 
