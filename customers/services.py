@@ -1391,7 +1391,7 @@ def segment_sync_members(
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (segment_id, customer_id, joined_at, left_at) "
-                f"SELECT %s, sub.id, %s, NULL FROM ({select_sql}) sub",
+                f"SELECT %s, c.id, %s, NULL FROM {Customer._meta.db_table} c WHERE c.id IN ({select_sql})",
                 [segment.pk, at, *params],
             )
             joined = max(cursor.rowcount, 0)

@@ -1,6 +1,6 @@
 import django_filters
 
-from customers.models import Activity, Lifecycle
+from customers.models import Activity, Customer, Lifecycle
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -10,6 +10,10 @@ class CustomerFilter(django_filters.FilterSet):
     segment = django_filters.CharFilter(method="noop", max_length=50)
     store = django_filters.CharFilter(method="noop", max_length=50)
     lifecycle = django_filters.ChoiceFilter(choices=Lifecycle.choices, method="noop")
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
 
     def noop(self, queryset, name, value):
         return queryset

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers import selectors, services
-from customers.models import ConsentText, MergeRecord
+from customers.models import ConsentText, Customer, MergeRecord
 from o2o_site.api import DomainError
 from o2o_site.roles import HasRole, Role, has_role
 
@@ -32,7 +32,7 @@ class CustomerListApi(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        params = CustomerFilter(self.request.query_params)
+        params = CustomerFilter(self.request.query_params, queryset=Customer.objects.none())
         if not params.is_valid():
             raise ValidationError(params.errors)
         return selectors.customers_with_contacts(selectors.customer_search_queryset(**params.form.cleaned_data))
@@ -109,8 +109,8 @@ class CustomerMergeApi(APIView):
         data.is_valid(raise_exception=True)
         survivor = selectors.customer_get(pk)
         try:
-            duplicate = services.Customer.objects.get(pk=data.validated_data["duplicate"])
-        except services.Customer.DoesNotExist:
+            duplicate = Customer.objects.get(pk=data.validated_data["duplicate"])
+        except Customer.DoesNotExist:
             raise DomainError(
                 _("Không tìm thấy hồ sơ trùng."),
                 code="not_found",
