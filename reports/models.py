@@ -4,6 +4,7 @@ Segment storage (Segment, SegmentMembership) belongs to customers; reports owns 
 that fill it (see segment_rules.py) and these tables, which customers never reads.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,3 +41,57 @@ class CustomerScore(models.Model):
     @property
     def rfm(self) -> str:
         return f"{self.recency_score}{self.frequency_score}{self.monetary_score}"
+
+
+class SegmentMessageCampaign(models.Model):
+    """A message sent to a segment's current members, consent-checked, throttled, with progress.
+
+    The row comes first; a task sends in batches (customers in id order after `cursor`), each
+    message through customers' `message_send` with an idempotency key per (campaign, customer),
+    so a crash or a retry never sends twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        RUNNING = "running", _("Đang gửi")
+        DONE = "done", _("Hoàn tất")
+        CANCELLED = "cancelled", _("Đã dừng")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        ZNS = "zns", _("Zalo ZNS")
+        EMAIL = "email", _("Email")
+
+    segment = models.ForeignKey(
+        "customers.Segment", on_delete=models.PROTECT, related_name="+", verbose_name=_("phân khúc")
+    )
+    channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
+    body = models.TextField(_("nội dung"))
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("số khách trong phân khúc"), default=0)
+    cursor = models.BigIntegerField(default=0)
+    sent = models.PositiveIntegerField(_("đã xếp gửi"), default=0)
+    skipped_no_consent = models.PositiveIntegerField(_("bỏ qua: chưa đồng ý"), default=0)
+    failed = models.PositiveIntegerField(_("lỗi"), default=0)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chiến dịch tin nhắn theo phân khúc")
+        verbose_name_plural = _("chiến dịch tin nhắn theo phân khúc")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.segment_id} {self.status}"
+
+    @property
+    def processed(self) -> int:
+        return self.sent + self.skipped_no_consent + self.failed
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.processed * 100 // self.total)
