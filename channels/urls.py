@@ -6,4 +6,11 @@ app_name = "channels"
 
 urlpatterns = [
     path("channels/sync/", views.sync_status, name="sync-status"),
+    path("channels/sync/<slug:code>/retry/", views.sync_retry, name="sync-retry"),
+    path("channels/orders/", views.order_list, name="orders"),
+    path("channels/orders/<str:number>/", views.order_detail, name="order-detail"),
+    path("channels/goals/", views.goals, name="goals"),
+    path("channels/stores/<slug:code>/qr/", views.store_qr, name="store-qr"),
+    path("channels/feeds/<slug:code>.tsv", views.channel_feed, name="feed"),
+    path("s/<slug:code>/", views.store_checkin, name="store-checkin"),
 ]

@@ -1,0 +1,38 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Order, SalesChannel, Store
+
+
+class OrderFilterForm(forms.Form):
+    channel = forms.ModelChoiceField(
+        SalesChannel.objects.order_by("code"), required=False, label=_("Kênh"), to_field_name="code"
+    )
+    status = forms.ChoiceField(
+        choices=[("", _("Mọi trạng thái")), *Order.Status.choices], required=False, label=_("Trạng thái")
+    )
+    store = forms.ModelChoiceField(
+        Store.objects.order_by("code"), required=False, label=_("Cửa hàng"), to_field_name="code"
+    )
+    held = forms.BooleanField(required=False, label=_("Chỉ đơn chờ kiểm tra"))
+    q = forms.CharField(required=False, label=_("Số đơn / mã trên kênh"), max_length=100)
+
+
+class CheckInForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Số điện thoại"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    full_name = forms.CharField(label=_("Họ tên (không bắt buộc)"), max_length=200, required=False)
+
+
+class GoalsForm(forms.Form):
+    channel = forms.ModelChoiceField(SalesChannel.objects.order_by("code"), label=_("Kênh"), to_field_name="code")
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100, initial=lambda: timezone.localdate().year)
+    start_month = forms.IntegerField(label=_("Từ tháng"), min_value=1, max_value=12, initial=1)
+    revenue = forms.IntegerField(label=_("Doanh thu tháng đầu (₫)"), min_value=0)
+    orders = forms.IntegerField(label=_("Số đơn tháng đầu"), min_value=0)
+    new_customers = forms.IntegerField(label=_("Khách mới tháng đầu"), min_value=0)
+    monthly_rise_percent = forms.IntegerField(label=_("Tăng mỗi tháng (%)"), min_value=-50, max_value=100, initial=5)
