@@ -6,4 +6,6 @@ app_name = "customers"
 
 urlpatterns = [
     path("customers/", views.customer_list, name="list"),
+    path("customers/<int:pk>/", views.customer_detail, name="detail"),
+    path("customers/<int:pk>/consent/", views.customer_consent, name="consent"),
 ]

@@ -1,0 +1,47 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ContactChannel, Lifecycle, Purpose
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Tìm"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("Tên, số điện thoại, email, mã Zalo…"), "autofocus": True}),
+    )
+    segment = forms.ChoiceField(label=_("Phân khúc"), required=False)
+    store = forms.CharField(label=_("Cửa hàng"), required=False, max_length=50)
+    lifecycle = forms.ChoiceField(
+        label=_("Vòng đời"), required=False, choices=[("", _("Tất cả"))] + list(Lifecycle.choices)
+    )
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", _("Tất cả"))] + [(s.code, s.name) for s in segments]
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Kênh"), choices=ContactChannel.choices)
+    purpose = forms.ChoiceField(label=_("Mục đích"), choices=Purpose.choices)
+    granted = forms.TypedChoiceField(
+        label=_("Quyết định"),
+        choices=[("1", _("Đồng ý")), ("0", _("Rút đồng ý"))],
+        coerce=lambda v: v == "1",
+    )
+    source = forms.ChoiceField(
+        label=_("Nguồn"),
+        choices=[("hotline", _("Tổng đài")), ("store", _("Tại cửa hàng")), ("staff", _("Nhân viên nhập"))],
+    )
+    evidence = forms.CharField(
+        label=_("Bằng chứng"),
+        required=False,
+        max_length=2000,
+        help_text=_("Ví dụ: mã cuộc gọi ghi âm, số phiếu đăng ký có chữ ký."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(label=_("Tệp CSV"))

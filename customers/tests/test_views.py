@@ -1,0 +1,93 @@
+"""Staff screens: the customer list/search and the customer page."""
+
+import pytest
+from django.urls import reverse
+
+from customers.services import record_activity
+from customers.tests.factories import make_customer
+from o2o_site.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_searches_without_diacritics(client, agent, customer):
+    client.force_login(agent)
+    make_customer("Trần Thị Bình")
+    response = client.get(reverse("customers:list"), {"q": "NGUYEN VAN AN"})
+    assert response.status_code == 200
+    assert "Nguyễn Văn An" in response.content.decode() and "Trần Thị Bình" not in response.content.decode()
+
+
+def test_list_htmx_answers_only_the_results(client, agent, customer):
+    client.force_login(agent)
+    response = client.get(reverse("customers:list"), {"q": "5678"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in response.content.decode() and "Nguyễn Văn An" in response.content.decode()
+
+
+def test_list_shows_an_empty_state_and_survives_bad_filters(client, manager):
+    client.force_login(manager)
+    response = client.get(reverse("customers:list"), {"q": "khong co ai", "lifecycle": "bogus", "page": "x"})
+    assert response.status_code == 200
+    assert "Không có khách hàng nào khớp" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.CASHIER, Role.INVENTORY])
+def test_screens_refuse_other_roles(client, make_user, customer, role):
+    client.force_login(make_user(role))
+    assert client.get(reverse("customers:list")).status_code == 403
+    assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 403
+
+
+def test_screens_send_anonymous_users_to_login(client, customer):
+    assert client.get(reverse("customers:list")).status_code == 302
+
+
+def test_list_query_count_does_not_grow_with_data(client, marketer, django_assert_max_num_queries):
+    client.force_login(marketer)
+    for i in range(40):
+        make_customer(f"Khách {i}")
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("customers:list")).status_code == 200
+
+
+def test_detail_shows_profile_and_timeline_with_flat_query_count(
+    client, agent, customer, django_assert_max_num_queries
+):
+    client.force_login(agent)
+    for i in range(60):
+        record_activity(
+            customer=customer, kind="order", ref_type="o", ref_id=str(i), amount=1_250_000, channel="shopee"
+        )
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("customers:detail", args=[customer.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "+84912345678" in body and "1.250.000 ₫" in body
+    timeline = client.get(
+        reverse("customers:detail", args=[customer.pk]), {"part": "timeline", "page": 3}, HTTP_HX_REQUEST="true"
+    )
+    assert "Trang 3/3" in timeline.content.decode()
+
+
+def test_detail_of_an_unknown_customer_is_404(client, agent):
+    client.force_login(agent)
+    assert client.get(reverse("customers:detail", args=[999999])).status_code == 404
+
+
+def test_agent_records_a_consent_from_the_page(client, agent, customer):
+    client.force_login(agent)
+    url = reverse("customers:consent", args=[customer.pk])
+    refused = client.post(url, {"channel": "sms", "purpose": "marketing", "granted": "1", "source": "hotline"})
+    assert refused.status_code == 302
+    assert not customer.consents.exists()  # a grant needs evidence
+    client.post(
+        url,
+        {
+            "channel": "sms",
+            "purpose": "marketing",
+            "granted": "1",
+            "source": "hotline",
+            "evidence": "Ghi âm cuộc gọi #123",
+        },
+    )
+    assert customer.consents.get().granted is True
