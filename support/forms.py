@@ -82,9 +82,8 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, department=None, **kwargs):
         super().__init__(*args, **kwargs)
-        users = get_user_model().objects.filter(is_active=True)
-        if department is not None:
-            users = users.filter(support_departments=department) | users.filter(led_departments=department)
+        # Anyone who works tickets: the support roles (department members are agents too).
+        users = get_user_model().objects.filter(is_active=True, groups__name__in=["agent", "manager"])
         self.fields["assignee"].queryset = users.distinct().order_by("username")
 
 

@@ -36,10 +36,10 @@ def _user(pk):
 def _customer(pk):
     from customers.selectors import customer_get
 
-    customer = customer_get(pk)
-    if customer is None:
+    try:
+        return customer_get(pk)
+    except NotFound:
         raise DomainError(_("Không tìm thấy khách hàng."), fields={"customer": [_("Không tồn tại.")]})
-    return customer
 
 
 class DepartmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
