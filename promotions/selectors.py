@@ -215,3 +215,10 @@ def batch_list() -> QuerySet[VoucherBatch]:
 
 def prefetch_for_vouchers(qs):
     return qs.prefetch_related(Prefetch("stores"))
+
+
+def budget_plan_current(day: dt.date | None = None) -> BudgetPlan | None:
+    """The plan covering `day` (today in Vietnam by default), else the latest one."""
+    day = day or timezone.localdate()
+    qs = BudgetPlan.objects.order_by("-starts_on", "-pk")
+    return qs.filter(starts_on__lte=day, ends_on__gte=day).first() or qs.first()

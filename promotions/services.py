@@ -169,6 +169,35 @@ def _check_voucher_fields(
         raise _invalid(errors)
 
 
+def voucher_terms_check(
+    *,
+    discount_type,
+    discount_value,
+    max_discount,
+    min_basket,
+    gift_sku,
+    valid_from,
+    valid_to,
+    usage_limit,
+    customer=None,
+) -> None:
+    """Raises DomainError (`invalid`, with fields) when the voucher's terms do not hold together."""
+    if valid_from is None or valid_to is None:
+        raise _invalid({"valid_to": [_("Nhập thời điểm bắt đầu và hết hạn.")]})
+    _check_voucher_fields(
+        discount_type=discount_type,
+        discount_value=discount_value,
+        max_discount=max_discount,
+        min_basket=min_basket,
+        gift_sku=gift_sku,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        usage_limit=usage_limit,
+        kind=Voucher.Kind.SHARED,
+        customer=customer,
+    )
+
+
 def voucher_create(
     *,
     discount_type: str,
@@ -874,3 +903,70 @@ def customer_resolve_id(customer_id: int | None):
         return customer_get(customer_id)
     except NotFound:
         raise _invalid({"customer": [_("Không tìm thấy khách hàng #%(id)s.") % {"id": customer_id}]})
+
+
+# --- the counter ----------------------------------------------------------------------------
+
+
+def cashier_checkout(
+    *,
+    store,
+    cashier,
+    basket: Basket,
+    code: str = "",
+    customer=None,
+    idempotency_key: str = "",
+    ip: str | None = None,
+):
+    """The cashier's "confirm": redeems the code (if any) and records the store sale, in one
+    transaction, both priced by the one engine. Returns (redemption or None, order, priced).
+
+    A retried submit with the same `idempotency_key` returns the first redemption and order.
+    Raises VoucherRefused / RateLimited, or channels' InsufficientStock / InvalidInput.
+    """
+    from channels.services import store_sale_create
+
+    with transaction.atomic():
+        redemption = None
+        if code:
+            redemption = voucher_redeem(
+                code=code,
+                cashier=cashier,
+                basket=basket,
+                store=store,
+                customer=customer,
+                idempotency_key=idempotency_key,
+                ip=ip,
+            )
+            customer = customer or redemption.customer
+        # The promotions part, priced by the same engine at the same instant as the redemption.
+        priced = basket_price(basket, store=store, at=redemption.redeemed_at if redemption else None, customer=customer)
+        discount = priced.promotion_discount + (redemption.discount if redemption else 0)
+        total = max(0, priced.subtotal - discount)
+        order = store_sale_create(
+            store=store,
+            cashier=cashier,
+            customer=customer,
+            lines=[{"sku": ln.sku, "quantity": ln.quantity, "unit_price": ln.unit_price} for ln in basket.lines],
+            total=total,
+            discount_total=discount,
+            reference=f"voucher:{redemption.voucher.code}" if redemption else "",
+            idempotency_key=f"cashier:{cashier.pk}:{idempotency_key}" if idempotency_key else "",
+        )
+        if redemption is not None and not redemption.order_ref:
+            Redemption.objects.filter(pk=redemption.pk).update(order_ref=order.number[:64])
+            redemption.order_ref = order.number[:64]
+    return redemption, order, priced
+
+
+def counter_quote(*, store, user, basket: Basket, code: str = "", customer=None, ip: str | None = None) -> PricedBasket:
+    """The cashier's "check": prices the basket with the code (if any), counting a failed lookup
+    against the cashier and the IP; refusals come back inside the result, not as an exception.
+    Raises RateLimited once this cashier or IP guessed too often."""
+    codes = [code] if normalize_code(code) else []
+    if codes:
+        lookup_guard(user=user, ip=ip)
+    priced = basket_price(basket, store=store, customer=customer, codes=codes)
+    if any(r.error_code == "not_found" for r in priced.refused):
+        lookup_failed(user=user, ip=ip)
+    return priced

@@ -1,8 +1,208 @@
-from django.shortcuts import render
+"""Staff screens of the promotions app: the cashier's counter, the public voucher page, overview.
 
+Thin: parse the form, call one service or selector, render. htmx requests get the fragment,
+plain form posts (no JavaScript) get the whole page, so the counter works either way.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import segno
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from o2o_site.api import DomainError
 from o2o_site.roles import Role, role_required
+
+from . import selectors, services
+from .errors import RateLimited
+from .forms import CounterForm
+
+SESSION_STORE = "promotions.cashier_store"
+
+
+def _ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _counter_context(request) -> dict:
+    """The cashier's store: their only one, or the one they picked (kept in the session)."""
+    from channels.selectors import stores_for_user
+
+    stores = stores_for_user(request.user)
+    wanted = request.GET.get("store") or request.session.get(SESSION_STORE)
+    store = next((s for s in stores if s.code == wanted), None)
+    if store is None and len(stores) == 1:
+        store = stores[0]
+    if store is not None:
+        request.session[SESSION_STORE] = store.code
+    return {"stores": stores, "store": store}
+
+
+def _render_counter(request, context: dict, fragment: str, status: int = 200):
+    template = fragment if request.htmx else "promotions/cashier.html"
+    if not request.htmx and context.get("store") is not None:
+        context.setdefault("running", selectors.promotions_running_now(store=context["store"]))
+        context.setdefault("recent", selectors.redemptions_for_store_today(store=context["store"]))
+    context.setdefault("form", CounterForm(initial={"idempotency_key": uuid.uuid4().hex}))
+    context["fragment"] = fragment
+    return render(request, template, context, status=status)
+
+
+@never_cache
+@role_required(Role.CASHIER)
+def cashier(request):
+    context = _counter_context(request)
+    return _render_counter(request, context, "promotions/_counter_result.html")
 
 
 @role_required(Role.CASHIER)
-def cashier(request):
-    return render(request, "o2o_site/placeholder.html", {"title": "Quầy thu ngân"})
+@require_POST
+def cashier_check(request):
+    context = _counter_context(request)
+    form = CounterForm(request.POST)
+    context["form"] = form
+    if context["store"] is None:
+        return redirect("promotions:cashier")
+    if form.is_valid():
+        try:
+            basket = form.basket()
+            customer = services.customer_resolve_id(form.cleaned_data.get("customer"))
+            priced = services.counter_quote(
+                store=context["store"],
+                user=request.user,
+                basket=basket,
+                code=form.cleaned_data["code"],
+                customer=customer,
+                ip=_ip(request),
+            )
+            context.update(
+                priced=priced,
+                customer=customer,
+                refusal=priced.refused[0] if priced.refused else None,
+                upsell=selectors.upsell_for_basket(basket),
+                confirm_key=uuid.uuid4().hex,
+            )
+        except RateLimited as exc:
+            context["error"] = exc.message
+        except DomainError as exc:
+            context.setdefault("error", exc.message if not form.errors else None)
+    return _render_counter(request, context, "promotions/_counter_result.html")
+
+
+@role_required(Role.CASHIER)
+@require_POST
+def cashier_confirm(request):
+    context = _counter_context(request)
+    form = CounterForm(request.POST)
+    context["form"] = form
+    if context["store"] is None:
+        return redirect("promotions:cashier")
+    if form.is_valid():
+        try:
+            redemption, order, priced = services.cashier_checkout(
+                store=context["store"],
+                cashier=request.user,
+                basket=form.basket(),
+                code=form.cleaned_data["code"],
+                customer=services.customer_resolve_id(form.cleaned_data.get("customer")),
+                idempotency_key=form.cleaned_data.get("idempotency_key") or "",
+                ip=_ip(request),
+            )
+            context.update(redemption=redemption, order=order, priced=priced)
+            return _render_counter(request, context, "promotions/_counter_receipt.html")
+        except DomainError as exc:
+            context["error"] = exc.message
+    return _render_counter(request, context, "promotions/_counter_result.html")
+
+
+@role_required(Role.CASHIER)
+@require_POST
+def cashier_void(request, pk: int):
+    context = _counter_context(request)
+    try:
+        redemption = services.redemption_void(
+            redemption_id=pk, actor=request.user, reason=request.POST.get("reason", "")[:300]
+        )
+        context["voided"] = redemption
+    except DomainError as exc:
+        context["error"] = exc.message
+    return _render_counter(request, context, "promotions/_counter_result.html")
+
+
+@role_required(Role.CASHIER)
+@require_GET
+def cashier_customer(request):
+    """Customers found by phone, with the vouchers each can use here and now."""
+    from customers.selectors import customer_search
+
+    context = _counter_context(request)
+    phone = (request.GET.get("phone") or "").strip()[:30]
+    found = []
+    if len(phone) >= 4 and context["store"] is not None:
+        for customer in customer_search(phone, limit=5):
+            found.append((customer, selectors.vouchers_usable_for_customer(customer, store=context["store"])))
+    context.update(phone=phone, found=found)
+    return render(request, "promotions/_customer_vouchers.html", context)
+
+
+# --- the customer's link --------------------------------------------------------------------
+
+
+def _public_voucher(request, code: str):
+    try:
+        services.lookup_guard(user=None, ip=_ip(request))
+    except RateLimited:
+        raise Http404
+    voucher = selectors.voucher_find_by_code(code)
+    if voucher is None or voucher.status != voucher.Status.ACTIVE:
+        services.lookup_failed(user=None, ip=_ip(request))
+        raise Http404
+    return voucher
+
+
+@require_GET
+def voucher_public(request, code: str):
+    """The short link in the SMS: the code, its QR for the cashier's scanner, and its terms."""
+    voucher = _public_voucher(request, code)
+    link = services.voucher_short_link(voucher)
+    qr = segno.make(link, error="m").svg_inline(scale=6, dark="#13233f")
+    return render(request, "promotions/voucher_public.html", {"voucher": voucher, "qr": qr, "link": link})
+
+
+@require_GET
+def voucher_qr(request, code: str):
+    voucher = _public_voucher(request, code)
+    qr = segno.make(services.voucher_short_link(voucher), error="m")
+    response = HttpResponse(qr.svg_inline(scale=8), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- back office ----------------------------------------------------------------------------
+
+
+@role_required(Role.MANAGER, Role.MARKETING)
+@require_GET
+def overview(request):
+    """Campaigns, vouchers (filtered, paginated), promotions running now, the budget plan."""
+    from .filters import VoucherScreenFilter
+
+    vouchers = VoucherScreenFilter(request.GET, queryset=selectors.voucher_list().order_by("-created_at", "-pk"))
+    page = Paginator(vouchers.qs, 25).get_page(request.GET.get("page"))
+    plan = selectors.budget_plan_current()
+    context = {
+        "filter": vouchers,
+        "page": page,
+        "campaigns": list(selectors.campaign_list().order_by("-starts_on", "pk")[:10]),
+        "promotions": list(selectors.promotion_list().filter(is_active=True).order_by("priority", "pk")[:20]),
+        "plan": plan,
+        "plan_rows": selectors.budget_plan_vs_actual(plan) if plan else [],
+        "title": _("Khuyến mãi"),
+    }
+    return render(request, "promotions/overview.html", context)

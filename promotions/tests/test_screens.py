@@ -1,0 +1,102 @@
+"""The cashier's counter and the other screens, through Django's test client."""
+
+import pytest
+from django.urls import reverse
+
+from o2o_site.roles import Role
+from promotions.models import Redemption
+
+from .factories import make_customer, make_promotion, make_sku, make_voucher
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_counter_opens_for_a_cashier_with_their_store(client, cashier_a):
+    client.force_login(cashier_a)
+    response = client.get(reverse("promotions:cashier"))
+    assert response.status_code == 200
+    assert "Cửa hàng Quận 1" in response.content.decode()
+
+
+def test_a_cashier_without_a_store_is_told_so(client, make_user):
+    client.force_login(make_user(Role.CASHIER))
+    response = client.get(reverse("promotions:cashier"))
+    assert response.status_code == 200
+    assert "chưa được gán cửa hàng" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.MARKETING, Role.INVENTORY])
+def test_other_roles_cannot_open_the_counter(client, make_user, role):
+    client.force_login(make_user(role))
+    assert client.get(reverse("promotions:cashier")).status_code == 403
+    assert client.post(reverse("promotions:cashier-check"), {"code": "X"}).status_code == 403
+
+
+def test_check_shows_the_price_and_a_refusal_in_plain_words(client, cashier_a):
+    voucher = make_voucher(min_basket=1_000_000)
+    client.force_login(cashier_a)
+    response = client.post(
+        reverse("promotions:cashier-check"), {"code": voucher.code, "total": "800.000"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Chưa đạt đơn tối thiểu 1.000.000 ₫" in html
+    assert "800.000 ₫" in html
+
+
+def test_check_then_confirm_redeems_and_records_the_store_sale(client, cashier_a, store_a):
+    from channels.models import Order
+    from channels.services import stock_receive
+
+    sku = make_sku("TAI-NGHE", price=500_000)
+    stock_receive(sku=sku, location=store_a, quantity=5)
+    make_promotion(name="Giảm 10%", kind="percent_bill", percent=10)
+    voucher = make_voucher(discount_value=50_000)
+    client.force_login(cashier_a)
+    checked = client.post(
+        reverse("promotions:cashier-check"), {"code": voucher.code, "lines": "TAI-NGHE 2"}, HTTP_HX_REQUEST="true"
+    )
+    assert "850.000 ₫" in checked.content.decode()  # 1,000,000 - 100,000 - 50,000
+    key = checked.context["confirm_key"]
+    confirm = {"code": voucher.code, "lines": "TAI-NGHE 2\n", "idempotency_key": key}
+    receipt = client.post(reverse("promotions:cashier-confirm"), confirm, HTTP_HX_REQUEST="true")
+    assert receipt.status_code == 200
+    assert "Hóa đơn" in receipt.content.decode()
+    again = client.post(reverse("promotions:cashier-confirm"), confirm, HTTP_HX_REQUEST="true")
+    assert again.status_code == 200
+    redemption = Redemption.objects.get()
+    order = Order.objects.get(store=store_a)
+    assert order.total == 850_000
+    assert redemption.order_ref == order.number
+
+
+def test_customer_phone_lists_the_vouchers_usable_here(client, cashier_a, store_a, store_b):
+    customer = make_customer("Lê Văn Cường", "0903000111")
+    here = make_voucher(customer=customer, stores=[store_a])
+    elsewhere = make_voucher(customer=customer, stores=[store_b])
+    client.force_login(cashier_a)
+    response = client.get(reverse("promotions:cashier-customer"), {"phone": "0903 000 111"})
+    html = response.content.decode()
+    assert here.code in html
+    assert elsewhere.code not in html
+
+
+def test_the_short_link_shows_the_code_and_a_qr(client, customer):
+    voucher = make_voucher(customer=customer)
+    response = client.get(f"/v/{voucher.code.lower()}/")
+    assert response.status_code == 200
+    assert "<svg" in response.content.decode()
+    assert client.get(f"/v/{voucher.code}/qr.svg")["Content-Type"] == "image/svg+xml"
+    assert client.get("/v/NOSUCHCODE/").status_code == 404
+
+
+def test_overview_lists_vouchers_with_a_constant_number_of_queries(client, marketer, django_assert_max_num_queries):
+    client.force_login(marketer)
+    for _ in range(3):
+        make_voucher()
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(reverse("promotions:overview")).status_code == 200
+    for _ in range(20):
+        make_voucher()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("promotions:overview")).status_code == 200
