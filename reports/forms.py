@@ -98,3 +98,140 @@ class O2OFilterForm(DateRangeForm):
             "model": data.get("attribution") or "last",
             "window_days": data.get("window_days") or conf.attribution_window_days(),
         }
+
+
+# --- Segments --------------------------------------------------------------------------------
+
+CONDITION_ROWS = 6
+
+
+class CustomSegmentForm(forms.Form):
+    """Name, all/any and up to six condition rows (`cond-N-field`, `cond-N-op`, `cond-N-value`).
+
+    Blank rows are ignored; the service validates the conditions and names the faulty row."""
+
+    name = forms.CharField(label=_("Tên phân khúc"), max_length=200, required=False)
+    description = forms.CharField(label=_("Mô tả"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    match = forms.ChoiceField(
+        label=_("Khớp"),
+        choices=[("all", _("Tất cả điều kiện")), ("any", _("Bất kỳ điều kiện nào"))],
+        initial="all",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .custom_segments import FIELDS, OPERATOR_LABELS
+
+        super().__init__(*args, **kwargs)
+        field_choices = [("", "—")] + [(f.name, f.label) for f in FIELDS.values()]
+        op_choices = [("", "—")] + list(OPERATOR_LABELS.items())
+        for i in range(CONDITION_ROWS):
+            self.fields[f"cond-{i}-field"] = forms.ChoiceField(label=_("Trường"), choices=field_choices, required=False)
+            self.fields[f"cond-{i}-op"] = forms.ChoiceField(label=_("Phép so sánh"), choices=op_choices, required=False)
+            self.fields[f"cond-{i}-value"] = forms.CharField(label=_("Giá trị"), max_length=500, required=False)
+
+    @classmethod
+    def initial_from(cls, segment) -> dict:
+        initial = {"name": segment.name, "description": segment.description}
+        definition = segment.definition or {}
+        initial["match"] = definition.get("match", "all")
+        for i, cond in enumerate((definition.get("conditions") or [])[:CONDITION_ROWS]):
+            value = cond.get("value")
+            initial[f"cond-{i}-field"] = cond.get("field")
+            initial[f"cond-{i}-op"] = cond.get("op")
+            initial[f"cond-{i}-value"] = ", ".join(value) if isinstance(value, list) else value
+        return initial
+
+    def rows(self) -> list[dict]:
+        return [
+            {
+                "index": i,
+                "field": self[f"cond-{i}-field"],
+                "op": self[f"cond-{i}-op"],
+                "value": self[f"cond-{i}-value"],
+                "errors": self.row_errors.get(i, []) if hasattr(self, "row_errors") else [],
+            }
+            for i in range(CONDITION_ROWS)
+        ]
+
+    def definition(self) -> dict:
+        """The conditions as JSON, blank rows dropped, row numbers kept for error messages."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        conditions, self.row_index = [], []
+        for i in range(CONDITION_ROWS):
+            field, op, value = data.get(f"cond-{i}-field"), data.get(f"cond-{i}-op"), data.get(f"cond-{i}-value")
+            if not field and not op and not value:
+                continue
+            conditions.append({"field": field, "op": op, "value": value})
+            self.row_index.append(i)
+        return {"match": data.get("match") or "all", "conditions": conditions}
+
+    def apply_errors(self, fields: dict) -> None:
+        """Maps a service's `conditions.<n>.<part>` errors back onto the form rows."""
+        self.row_errors: dict[int, list[str]] = {}
+        for key, messages in fields.items():
+            parts = key.split(".")
+            if parts[0] == "conditions" and len(parts) >= 2 and parts[1].isdigit():
+                n = int(parts[1])
+                row = self.row_index[n] if n < len(self.row_index) else n
+                self.row_errors.setdefault(row, []).extend(messages)
+            elif key in self.fields:
+                self.add_error(key, messages)
+            else:
+                self.add_error(None, messages)
+
+
+class SegmentMessageForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Kênh gửi"), choices=[("sms", "SMS"), ("zns", "Zalo ZNS"), ("email", "Email")])
+    body = forms.CharField(label=_("Nội dung"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SegmentVoucherForm(forms.Form):
+    discount_type = forms.ChoiceField(
+        label=_("Kiểu giảm"), choices=[("fixed", _("Số tiền cố định (₫)")), ("percent", _("Phần trăm (%)"))]
+    )
+    discount_value = forms.IntegerField(label=_("Giá trị giảm"), min_value=1)
+    max_discount = forms.IntegerField(label=_("Giảm tối đa (₫)"), min_value=1, required=False)
+    min_basket = forms.IntegerField(label=_("Đơn tối thiểu (₫)"), min_value=0, required=False, initial=0)
+    valid_days = forms.IntegerField(label=_("Số ngày hiệu lực"), min_value=1, max_value=365, initial=30)
+    message_channel = forms.ChoiceField(
+        label=_("Báo cho khách qua"),
+        choices=[("", _("Không gửi tin")), ("sms", "SMS"), ("zns", "Zalo ZNS"), ("email", "Email")],
+        required=False,
+    )
+    message_body = forms.CharField(
+        label=_("Nội dung tin (dùng {code}, {link}, {name})"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("message_channel") and not (data.get("message_body") or "").strip():
+            self.add_error("message_body", _("Hãy nhập nội dung tin nhắn."))
+        return data
+
+
+def thresholds_form_class(rule, current: dict):
+    """A form with one whole-number field per threshold of a built-in rule."""
+    labels = {
+        "within_days": _("Mua lần đầu trong vòng (ngày, 0 = không giới hạn)"),
+        "min_orders": _("Số đơn tối thiểu"),
+        "days": _("Trong số ngày gần nhất"),
+        "active_days": _("Có hoạt động trong (ngày, 0 = không xét)"),
+        "min_share_percent": _("Tỉ lệ đơn có khuyến mãi tối thiểu (%)"),
+        "days_after_launch": _("Mua trong vòng (ngày sau ra mắt)"),
+        "lookback_days": _("Xét đơn trong (ngày gần nhất)"),
+        "min_points": _("Số điểm tối thiểu"),
+        "high_min": _("Ngưỡng cao"),
+        "mid_min": _("Ngưỡng giữa"),
+        "max_days": _("Quá số ngày không mua"),
+        "interval_factor": _("Hệ số nhịp mua thường lệ"),
+        "min_days": _("Tối thiểu số ngày không mua"),
+    }
+    fields = {
+        key: forms.IntegerField(label=labels.get(key, key), min_value=0, initial=current.get(key, default))
+        for key, default in rule.defaults.items()
+        if isinstance(default, int)
+    }
+    return type("ThresholdsForm", (forms.Form,), fields)

@@ -22,6 +22,7 @@ from promotions.models import BudgetPlan, Campaign, CampaignSpend, JourneyStage,
 
 from . import attribution
 from .forms import DateRange
+from .models import CustomerScore, SegmentMessageCampaign
 
 LIVE_ORDER = ~Q(status__in=[Order.Status.CANCELLED, Order.Status.RETURNED])
 
@@ -547,3 +548,164 @@ def store_metrics(*, date_range: DateRange) -> list[dict]:
 
 def customer_count() -> int:
     return Customer.objects.filter(merged_into__isnull=True).count()
+
+
+# --- Segments ------------------------------------------------------------------------------
+
+
+def segment_list() -> list[dict]:
+    """Every segment with its current size and the joins/leaves of the last 7 days (3 queries)."""
+    from customers.models import Segment, SegmentMembership
+
+    week_ago = timezone.now() - dt.timedelta(days=7)
+    segments = list(Segment.objects.order_by("kind", "name"))
+    stats = {
+        row["segment_id"]: row
+        for row in SegmentMembership.objects.values("segment_id")
+        .annotate(
+            size=Count("pk", filter=Q(left_at__isnull=True)),
+            joined_week=Count("pk", filter=Q(joined_at__gte=week_ago)),
+            left_week=Count("pk", filter=Q(left_at__gte=week_ago)),
+        )
+        .order_by()
+    }
+    return [
+        {
+            "segment": s,
+            "size": stats.get(s.pk, {}).get("size", 0),
+            "joined_week": stats.get(s.pk, {}).get("joined_week", 0),
+            "left_week": stats.get(s.pk, {}).get("left_week", 0),
+        }
+        for s in segments
+    ]
+
+
+def segment_get(segment_id: int):
+    from customers.models import Segment
+
+    return Segment.objects.filter(pk=segment_id).first()
+
+
+def segment_sizes_over_time(*, date_range: DateRange, segment_ids: list[int]) -> dict[int, list[int]]:
+    """Size of each segment at the end of every day of the range, from the membership history.
+
+    Three grouped queries whatever the range or the number of members: the size before the
+    range, then the joins and the leaves per local day; the running sum is over days, not
+    customers.
+    """
+    from customers.models import SegmentMembership
+
+    tz = timezone.get_current_timezone()
+    start, end = date_range.start_at, date_range.end_at
+    base = SegmentMembership.objects.filter(segment_id__in=segment_ids)
+    size = defaultdict(int)
+    for row in (
+        base.filter(joined_at__lt=start)
+        .filter(Q(left_at__isnull=True) | Q(left_at__gte=start))
+        .values("segment_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        size[row["segment_id"]] = row["n"]
+    delta: dict[tuple[int, dt.date], int] = defaultdict(int)
+    for row in (
+        base.filter(joined_at__gte=start, joined_at__lt=end)
+        .annotate(day=TruncDate("joined_at", tzinfo=tz))
+        .values("segment_id", "day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        delta[(row["segment_id"], row["day"])] += row["n"]
+    for row in (
+        base.filter(left_at__gte=start, left_at__lt=end)
+        .annotate(day=TruncDate("left_at", tzinfo=tz))
+        .values("segment_id", "day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        delta[(row["segment_id"], row["day"])] -= row["n"]
+    out: dict[int, list[int]] = {}
+    for sid in segment_ids:
+        running, series = size[sid], []
+        for day in date_range.dates():
+            running += delta.get((sid, day), 0)
+            series.append(running)
+        out[sid] = series
+    return out
+
+
+def segment_recent_changes(*, segment, limit: int = 20) -> list[dict]:
+    """The latest joins and leaves of a segment (one query each), newest first."""
+    from customers.models import SegmentMembership
+
+    qs = SegmentMembership.objects.filter(segment=segment).select_related("customer")
+    joins = [
+        {"customer": m.customer, "at": m.joined_at, "joined": True} for m in qs.order_by("-joined_at", "-pk")[:limit]
+    ]
+    leaves = [
+        {"customer": m.customer, "at": m.left_at, "joined": False}
+        for m in qs.filter(left_at__isnull=False).order_by("-left_at", "-pk")[:limit]
+    ]
+    return sorted(joins + leaves, key=lambda e: e["at"], reverse=True)[:limit]
+
+
+def segment_consented_contacts(*, segment, channel: str):
+    """Yields (customer, address) for current members who gave MARKETING consent on `channel`.
+
+    Candidates are narrowed in SQL (a current granted marketing consent, a live contact point);
+    each is then confirmed with customers' own `customer_can_contact`, so this export never
+    disagrees with the sending path. Chunks of 500 keep memory flat on big segments.
+    """
+    from customers.models import ConsentState
+    from customers.selectors import segment_members
+    from customers.services import customer_can_contact
+
+    kind = ContactKind.EMAIL if channel == "email" else ContactKind.PHONE
+    members = (
+        segment_members(segment)
+        .filter(merged_into__isnull=True, erased_at__isnull=True)
+        .filter(
+            pk__in=ConsentState.objects.filter(channel=channel, purpose="marketing", granted=True).values("customer_id")
+        )
+        .order_by("pk")
+    )
+    last = 0
+    while True:
+        chunk = list(members.filter(pk__gt=last)[:500])
+        if not chunk:
+            return
+        addresses: dict[int, str] = {}
+        for cp in (
+            ContactPoint.objects.filter(customer_id__in=[c.pk for c in chunk], kind=kind, is_blocked=False)
+            .order_by("customer_id", "-is_primary", "-created_at", "-pk")
+            .values("customer_id", "value")
+        ):
+            addresses.setdefault(cp["customer_id"], cp["value"])
+        for customer in chunk:
+            address = addresses.get(customer.pk)
+            if address and customer_can_contact(customer, channel, "marketing"):
+                yield customer, address
+        last = chunk[-1].pk
+
+
+def customer_scores(*, customer_ids: list[int]) -> dict[int, CustomerScore]:
+    return {s.customer_id: s for s in CustomerScore.objects.filter(customer_id__in=customer_ids)}
+
+
+def rfm_distribution() -> list[dict]:
+    """How many customers hold each R, F and M score (one grouped query per letter)."""
+    rows = []
+    for letter, column in (("R", "recency_score"), ("F", "frequency_score"), ("M", "monetary_score")):
+        counts = dict(CustomerScore.objects.values_list(column).annotate(n=Count("pk")).order_by())
+        rows.append({"letter": letter, "counts": [counts.get(score, 0) for score in range(1, 6)]})
+    return rows
+
+
+def message_campaigns_for_segment(*, segment, limit: int = 10) -> list[SegmentMessageCampaign]:
+    return list(SegmentMessageCampaign.objects.filter(segment=segment).order_by("-created_at")[:limit])
+
+
+def voucher_batches_for_segment(*, segment, limit: int = 10) -> list:
+    from promotions.models import VoucherBatch
+
+    return list(VoucherBatch.objects.filter(segment_code=segment.code).order_by("-created_at")[:limit])

@@ -46,3 +46,30 @@ def test_reports_never_fail_on_bad_filters(client, manager, query):
     for name in REPORT_URLS:
         response = client.get(reverse(name) + "?" + query)
         assert response.status_code in (200, 404), (name, query, response.status_code)
+
+
+SEGMENT_URLS = ["reports:segments", "reports:segment-new"]
+
+
+@pytest.mark.parametrize("name", SEGMENT_URLS)
+def test_segment_screens_render(client, marketer, name):
+    client.force_login(marketer)
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_segment_detail_renders_for_each_builtin(client, manager):
+    from reports import services
+
+    services.builtin_segments_ensure()
+    from customers.models import Segment
+
+    client.force_login(manager)
+    for segment in Segment.objects.all():
+        assert client.get(reverse("reports:segment", args=[segment.pk])).status_code == 200
+        assert client.get(reverse("reports:segment-progress", args=[segment.pk])).status_code == 200
+
+
+def test_segment_screens_refuse_a_cashier(client, cashier):
+    client.force_login(cashier)
+    assert client.get(reverse("reports:segments")).status_code == 403
+    assert client.post(reverse("reports:segments-recompute")).status_code == 403
