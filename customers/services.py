@@ -1086,7 +1086,7 @@ def duplicates_scan() -> int:
             live.exclude(**{f"{key}__isnull": True})
             .exclude(**{key: ""} if key == "search_district" else {})
             .values("search_name", key)
-            .annotate(n=models.Count("pk"), ids=models.Count("pk"))
+            .annotate(n=models.Count("pk"))
             .filter(n__gt=1)
         )
         for group in groups.iterator():
@@ -1441,3 +1441,89 @@ __all__ = [
     "record_purchase_reversal",
     "segment_sync_members",
 ]
+
+
+# --- CSV import ------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    matched: int = 0
+    errors: list[tuple[int, str]] = None  # (line number, reason)
+
+    def __post_init__(self):
+        self.errors = self.errors or []
+
+
+_CSV_ALIASES = {
+    "ho_ten": "full_name",
+    "họ tên": "full_name",
+    "name": "full_name",
+    "so_dien_thoai": "phone",
+    "số điện thoại": "phone",
+    "sdt": "phone",
+    "ngay_sinh": "birthday",
+    "ngày sinh": "birthday",
+    "quan_huyen": "district",
+    "quận/huyện": "district",
+    "tinh_thanh": "city",
+    "tỉnh/thành phố": "city",
+}
+_CSV_IDENTIFIERS = ("full_name", "phone", "email", *_ID_FIELDS)
+
+
+def _parse_birthday(value: str):
+    value = (value or "").strip()
+    if not value:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise DomainError(_("Ngày sinh không đúng dạng dd/mm/yyyy."), code="invalid_birthday", status_code=400)
+
+
+def customers_import_csv(*, lines: Iterable[str], source: str = "import", progress=None) -> ImportReport:
+    """Imports customers from CSV text lines (header row first), deduplicating through customer_resolve.
+
+    Each row is its own savepoint: a bad row is reported (line number, reason) and the good ones
+    are kept. Re-running the same file creates no duplicates. `progress(done)` is called every
+    200 rows.
+    """
+    import csv
+
+    report = ImportReport()
+    reader = csv.DictReader(lines)
+    if reader.fieldnames is None:
+        report.errors.append((1, str(_("Tệp trống hoặc thiếu dòng tiêu đề."))))
+        return report
+    reader.fieldnames = [_CSV_ALIASES.get(name.strip().lower(), name.strip().lower()) for name in reader.fieldnames]
+    for index, row in enumerate(reader, start=2):
+        try:
+            with transaction.atomic():
+                values = {k: (row.get(k) or "").strip() for k in _CSV_IDENTIFIERS}
+                birthday = _parse_birthday(row.get("birthday") or "")
+                result = customer_resolve(source=source, **values)
+                extra = {}
+                if birthday and not result.customer.birthday:
+                    extra["birthday"] = birthday
+                for name in ("district", "city"):
+                    if (row.get(name) or "").strip() and not getattr(result.customer, name):
+                        extra[name] = row[name]
+                if extra:
+                    customer_update(customer=result.customer, **extra)
+                    if "birthday" in extra or "district" in extra:
+                        candidate_find_duplicates(customer=result.customer)
+        except DomainError as exc:
+            details = "; ".join(m for msgs in exc.fields.values() for m in msgs)
+            report.errors.append((index, details or exc.message))
+            continue
+        if result.created:
+            report.created += 1
+        else:
+            report.matched += 1
+        if progress and (index - 1) % 200 == 0:
+            progress(index - 1)
+    return report
