@@ -1,7 +1,7 @@
 """Attribution of offline events (store visits, store purchases, leads) to online campaigns.
 
 An online *touch* is a customer activity that carries a campaign (its `campaign_id`, or a
-`utm.campaign` that names a promotions Campaign). An offline event is credited to the campaign
+`utm_campaign` — or short `campaign` — UTM value that names a promotions Campaign). An offline event is credited to the campaign
 of the customer's last touch (or first, on request) in the window before the event:
 `event_at - window <= touch_at <= event_at`. Everything here builds querysets with correlated
 subqueries, so a report groups by the attributed campaign in the database, never in a Python loop.
@@ -44,15 +44,16 @@ FIRST_TOUCH = "first"
 
 def touch_campaign_expression():
     """The campaign of an Activity row: its campaign_id, else the Campaign its utm.campaign names."""
-    by_utm = Campaign.objects.filter(utm_campaign=KeyTextTransform("campaign", OuterRef("utm"))).values("pk")[:1]
-    return Coalesce(F("campaign_id"), Subquery(by_utm), output_field=BigIntegerField())
+    by_key = Campaign.objects.filter(utm_campaign=KeyTextTransform("utm_campaign", OuterRef("utm"))).values("pk")[:1]
+    by_short_key = Campaign.objects.filter(utm_campaign=KeyTextTransform("campaign", OuterRef("utm"))).values("pk")[:1]
+    return Coalesce(F("campaign_id"), Subquery(by_key), Subquery(by_short_key), output_field=BigIntegerField())
 
 
 def touches(*, kinds=TOUCH_KINDS) -> QuerySet[Activity]:
     """Online touches with their resolved campaign as `touch_campaign` (null = no campaign)."""
     return (
         Activity.objects.filter(kind__in=list(kinds))
-        .filter(Q(campaign_id__isnull=False) | Q(utm__has_key="campaign"))
+        .filter(Q(campaign_id__isnull=False) | Q(utm__has_key="utm_campaign") | Q(utm__has_key="campaign"))
         .annotate(touch_campaign=touch_campaign_expression())
         .filter(touch_campaign__isnull=False)
     )

@@ -12,7 +12,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -508,16 +508,17 @@ def store_metrics(*, date_range: DateRange) -> list[dict]:
         .annotate(purchases=Count("pk"), revenue=Coalesce(Sum("total"), 0))
         .order_by()
     }
-    # Visitors who bought in the same store within the range: a visit followed by a purchase.
+    # Visitors who bought in the same store after a visit, within the range.
+    bought_after = store_purchases().filter(
+        customer_id=OuterRef("customer_id"),
+        store_id=OuterRef("store_id"),
+        placed_at__gte=OuterRef("occurred_at"),
+        placed_at__lt=end,
+    )
     converted = {
         row["store_id"]: row["n"]
         for row in CheckIn.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-        .filter(
-            customer__orders__store_id=F("store_id"),
-            customer__orders__placed_at__gte=F("occurred_at"),
-            customer__orders__placed_at__lt=end,
-        )
-        .filter(~Q(customer__orders__status__in=[Order.Status.CANCELLED, Order.Status.RETURNED]))
+        .filter(Exists(bought_after))
         .values("store_id")
         .annotate(n=Count("customer_id", distinct=True))
         .order_by()
