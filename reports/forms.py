@@ -235,3 +235,41 @@ def thresholds_form_class(rule, current: dict):
         if isinstance(default, int)
     }
     return type("ThresholdsForm", (forms.Form,), fields)
+
+
+class BudgetPlanForm(forms.Form):
+    """A new marketing budget plan (promotions owns the plan; its service validates it)."""
+
+    name = forms.CharField(label=_("Tên kế hoạch"), max_length=200)
+    starts_on = forms.DateField(label=_("Từ ngày"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Đến ngày"), widget=DateInput())
+    total_budget = forms.IntegerField(label=_("Tổng ngân sách (₫)"), min_value=0)
+    awareness = forms.IntegerField(label=_("Nhận biết (%)"), min_value=0, max_value=100, initial=40)
+    acquisition = forms.IntegerField(label=_("Thu hút (%)"), min_value=0, max_value=100, initial=30)
+    conversion = forms.IntegerField(label=_("Chuyển đổi (%)"), min_value=0, max_value=100, initial=15)
+    retention = forms.IntegerField(label=_("Giữ chân (%)"), min_value=0, max_value=100, initial=10)
+    expansion = forms.IntegerField(label=_("Mở rộng (%)"), min_value=0, max_value=100, initial=5)
+
+    STAGES = ("awareness", "acquisition", "conversion", "retention", "expansion")
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(s) is not None for s in self.STAGES):
+            total = sum(data[s] for s in self.STAGES)
+            if total != 100:
+                raise forms.ValidationError(
+                    _("Tổng các tỉ lệ phải bằng 100%% (hiện là %(sum)s%%).") % {"sum": total}, code="shares"
+                )
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "name": d["name"],
+            "starts_on": d["starts_on"],
+            "ends_on": d["ends_on"],
+            "total_budget": d["total_budget"],
+            "shares": {s: d[s] for s in self.STAGES},
+        }

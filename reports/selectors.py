@@ -12,7 +12,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -442,17 +442,21 @@ def goals_vs_actual(*, year: int, channel_id: int | None = None) -> list[dict]:
         )
         .order_by()
     }
-    first_by_customer = firsts.values("customer_id").annotate(first=Min("placed_at")).order_by()
+    # A customer's first live order (on this channel, or anywhere) is the one with none before it.
+    earlier = firsts.filter(customer_id=OuterRef("customer_id")).filter(
+        Q(placed_at__lt=OuterRef("placed_at")) | Q(placed_at=OuterRef("placed_at"), pk__lt=OuterRef("pk"))
+    )
     new_by_month: dict[int, int] = defaultdict(int)
-    for row in (
-        first_by_customer.filter(first__gte=start, first__lt=end)
-        .annotate(m=TruncMonth("first", tzinfo=tz))
+    for month, n in (
+        firsts.filter(placed_at__gte=start, placed_at__lt=end)
+        .filter(~Exists(earlier))
+        .annotate(m=TruncMonth("placed_at", tzinfo=tz))
         .values("m")
-        .annotate(n=Count("customer_id"))
+        .annotate(n=Count("customer_id", distinct=True))
         .values_list("m", "n")
         .order_by()
     ):
-        new_by_month[row[0].month] += row[1]
+        new_by_month[month.month] += n
     rows = []
     previous_target = None
     for month in range(1, 13):

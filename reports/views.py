@@ -5,18 +5,21 @@ Every report answers `?format=csv` with the table under its chart.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from o2o_site.api import DomainError
 from o2o_site.money import format_vnd
 from o2o_site.roles import Role, role_required
+from promotions import services as promotion_services
 
 from . import charts, selectors
 from .exports import csv_response
-from .forms import DateRangeForm, O2OFilterForm
+from .forms import BudgetPlanForm, DateRangeForm, O2OFilterForm
 
 REPORT_ROLES = (Role.MANAGER, Role.MARKETING)
 
@@ -293,6 +296,16 @@ def stores(request):
 
 @role_required(*REPORT_ROLES)
 def budget(request):
+    plan_form = BudgetPlanForm(request.POST or None)
+    if request.method == "POST" and plan_form.is_valid():
+        try:
+            created = promotion_services.budget_plan_create(**plan_form.service_kwargs())
+        except DomainError as exc:
+            for key, errors in (exc.fields or {}).items():
+                plan_form.add_error(key if key in plan_form.fields else None, errors)
+        else:
+            messages.success(request, _("Đã tạo kế hoạch ngân sách “%(name)s”.") % {"name": created.name})
+            return redirect(f"{reverse('reports:budget')}?plan={created.pk}")
     plans = selectors.budget_plan_list()
     plan_id = _int_param(request, "plan", None, 1, 2**62)
     plan = next((p for p in plans if p.pk == plan_id), None) if plan_id else None
@@ -329,6 +342,7 @@ def budget(request):
             "plan": plan,
             "report": report,
             "chart": chart,
+            "plan_form": plan_form,
             "query": request.GET.urlencode(),
             **_budget_admin_links(request.user, plan),
         },
