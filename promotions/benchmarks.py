@@ -1,0 +1,281 @@
+"""Benchmarks of the counter's hot paths.
+
+- `promotions.voucher_validate`: latency of POST /api/v1/vouchers/validate/ through the whole
+  Django stack (test client, no network), with automatic promotions in play.
+- `promotions.redeem_throughput`: redemptions per second through the real HTTP path: a real
+  server (gunicorn, else `runserver --noreload`) in a subprocess against the bench's scratch
+  database, 8 concurrent keep-alive clients with token auth and Idempotency-Key headers.
+  The same run measures the raw SQL of a safe redemption (guarded UPDATE + INSERT, one
+  transaction, 8 threads) and reports the ratio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, connections
+from django.utils import timezone
+
+from o2o_site.bench import BenchContext, measure, register, summarize
+from o2o_site.demo import demo_user
+from o2o_site.roles import Role
+
+CLIENTS = 8
+
+
+def _world(tag: str):
+    from channels.models import Store
+
+    from . import services
+
+    store, _ = Store.objects.get_or_create(code=f"bench-{tag}", defaults={"name": f"Bench {tag}"})
+    now = timezone.now()
+    period = {"valid_from": now - dt.timedelta(days=1), "valid_to": now + dt.timedelta(days=30)}
+    from .models import Promotion
+
+    if not Promotion.objects.filter(name="bench 10%").exists():
+        services.promotion_create(name="bench 10%", kind="percent_bill", percent=10, priority=1, **period)
+        services.promotion_create(
+            name="bench threshold", kind="threshold", threshold=1_000_000, amount=100_000, priority=2, **period
+        )
+    return store, period
+
+
+def _vouchers(count: int, period: dict, tag: str) -> list[str]:
+    """Many single-use vouchers at once (bulk: the benchmark measures redeeming, not issuing)."""
+    from .codes import generate_code
+    from .models import Voucher
+
+    rows = [
+        Voucher(
+            code=f"{tag[:4].upper()}{generate_code(12)}",
+            kind=Voucher.Kind.SHARED,
+            discount_type="fixed",
+            discount_value=50_000,
+            usage_limit=1,
+            store_only=True,
+            **period,
+        )
+        for _ in range(count)
+    ]
+    Voucher.objects.bulk_create(rows, batch_size=1000)
+    return [r.code for r in rows]
+
+
+@register("promotions.voucher_validate")
+def voucher_validate(ctx: BenchContext) -> dict:
+    from django.test import Client
+
+    store, period = _world("validate")
+    cashier = demo_user("bench-cashier-validate", "Bench Cashier", Role.CASHIER, is_staff=False)
+    store.staff.add(cashier)
+    codes = _vouchers(max(50, ctx.n(500)), period, "val")
+    client = Client()
+    client.force_login(cashier)
+
+    def validate(i: int) -> None:
+        response = client.post(
+            "/api/v1/vouchers/validate/",
+            {"code": codes[i % len(codes)], "basket": {"total": 1_500_000}},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+
+    return measure(validate, iterations=ctx.iterations)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] or "postgres"
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def _start_server(port: int) -> tuple[subprocess.Popen, str]:
+    root = Path(settings.BASE_DIR)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": "600",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
+    if gunicorn:
+        workers = str(max(2, (os.cpu_count() or 2) * 2))
+        cmd = [
+            gunicorn,
+            "o2o_site.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            workers,
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+        ]
+        kind = f"gunicorn {workers} workers x 2 threads"
+    else:
+        cmd = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+        kind = "runserver --noreload (threaded)"
+    process = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status in (200, 503):
+                return process, kind
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the server did not start: {process.stderr.read()[:500] if process.stderr else ''}")
+
+
+def _http_redeem(port: int, token: str, codes: list[str]) -> tuple[list[float], int]:
+    latencies, failures = [], 0
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for code in codes:
+        body = json.dumps({"code": code, "basket": {"total": 1_500_000}})
+        headers = {
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": uuid.uuid4().hex,
+        }
+        t0 = time.perf_counter()
+        conn.request("POST", "/api/v1/vouchers/redeem/", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - t0)
+        if response.status != 201:
+            failures += 1
+    conn.close()
+    return latencies, failures
+
+
+def _raw_sql_redeem(voucher_ids: list[int], store_id: int, cashier_id: int) -> list[float]:
+    """The safe redemption in raw SQL: guarded UPDATE then INSERT, one transaction per use."""
+    from django.db import transaction
+
+    latencies = []
+    now = timezone.now()
+    try:
+        for voucher_id in voucher_ids:
+            t0 = time.perf_counter()
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE promotions_voucher SET used_count = used_count + 1 "
+                    "WHERE id = %s AND status = 'active' AND used_count < usage_limit",
+                    [voucher_id],
+                )
+                assert cursor.rowcount == 1
+                cursor.execute(
+                    "INSERT INTO promotions_redemption (voucher_id, status, store_id, channel_code, cashier_id, "
+                    "order_ref, basket, basket_total, discount, total, idempotency_key, request_hash, redeemed_at, "
+                    "void_reason) VALUES (%s, 'active', %s, '', %s, '', %s, 1500000, 50000, 1300000, %s, '', %s, '')",
+                    [voucher_id, store_id, cashier_id, '{"total": 1500000}', uuid.uuid4().hex, now],
+                )
+            latencies.append(time.perf_counter() - t0)
+    finally:
+        connections.close_all()
+    return latencies
+
+
+def _parallel(work, chunks) -> tuple[list[float], float, int]:
+    results: list = [None] * len(chunks)
+
+    def run(i):
+        results[i] = work(i, chunks[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(chunks))]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    latencies, failures = [], 0
+    for item in results:
+        if isinstance(item, tuple):
+            latencies.extend(item[0])
+            failures += item[1]
+        else:
+            latencies.extend(item or [])
+    return latencies, wall, failures
+
+
+@register("promotions.redeem_throughput")
+def redeem_throughput(ctx: BenchContext) -> dict:
+    from rest_framework.authtoken.models import Token
+
+    from .models import Voucher
+
+    store, period = _world("redeem")
+    total = max(CLIENTS * 25, ctx.n(2000))
+    tokens = []
+    for i in range(CLIENTS):
+        cashier = demo_user(f"bench-cashier-{i}", f"Bench Cashier {i}", Role.CASHIER, is_staff=False)
+        store.staff.add(cashier)
+        tokens.append(Token.objects.get_or_create(user=cashier)[0].key)
+
+    # Raw SQL first, on its own vouchers, 8 threads.
+    raw_codes = _vouchers(total, period, "raw")
+    raw_ids = list(Voucher.objects.filter(code__in=raw_codes).values_list("pk", flat=True))
+    cashier_id = Token.objects.get(key=tokens[0]).user_id
+    raw_latencies, raw_wall, _ = _parallel(
+        lambda _i, ids: _raw_sql_redeem(ids, store.pk, cashier_id), [raw_ids[i::CLIENTS] for i in range(CLIENTS)]
+    )
+    raw = summarize(raw_latencies, raw_wall)
+
+    # Then the API through a real server.
+    codes = _vouchers(total, period, "api")
+    port = _free_port()
+    process, server_kind = _start_server(port)
+    try:
+        warm = _vouchers(CLIENTS * 3, period, "wrm")
+        _parallel(lambda i, c: _http_redeem(port, tokens[i], c), [warm[i::CLIENTS] for i in range(CLIENTS)])
+        chunks = [codes[i::CLIENTS] for i in range(CLIENTS)]
+        latencies, wall, failures = _parallel(lambda i, c: _http_redeem(port, tokens[i], c), chunks)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    api = summarize(latencies, wall)
+    used = Voucher.objects.filter(code__in=codes, used_count=1).count()
+    return {
+        **api,
+        "clients": CLIENTS,
+        "server": server_kind,
+        "failures": failures,
+        "vouchers_used": used,
+        "raw_sql_throughput_per_s": raw["throughput_per_s"],
+        "raw_sql_p95_ms": raw["p95_ms"],
+        "api_to_raw_sql_ratio": round(api["throughput_per_s"] / raw["throughput_per_s"], 3)
+        if raw["throughput_per_s"]
+        else None,
+    }
