@@ -237,15 +237,14 @@ def _resolve_once(identifiers: list[Identifier], *, full_name: str, source: str)
     blocked = _blocked_pairs(identifiers)
     matchable = [i for i in identifiers if (i.kind, i.value) not in blocked]
     owners: dict[tuple[str, str], int] = {}
+    loaded: dict[int, Customer] = {}
     if matchable:
         query = Q()
         for ident in matchable:
             query |= Q(kind=ident.kind, value=ident.value)
-        rows = ContactPoint.objects.filter(query, is_blocked=False).values_list(
-            "kind", "value", "customer_id", "customer__merged_into_id"
-        )
-        for kind, value, customer_id, merged_into_id in rows:
-            owners[(kind, value)] = merged_into_id or customer_id
+        for point in ContactPoint.objects.filter(query, is_blocked=False).select_related("customer"):
+            owners[(point.kind, point.value)] = point.customer.merged_into_id or point.customer_id
+            loaded[point.customer_id] = point.customer
     scores: dict[int, int] = {}
     for (kind, _value), customer_id in owners.items():
         scores[customer_id] = scores.get(customer_id, 0) + _WEIGHT.get(kind, 10)
@@ -253,7 +252,7 @@ def _resolve_once(identifiers: list[Identifier], *, full_name: str, source: str)
     conflict = False
     if scores:
         best_id = sorted(scores, key=lambda cid: (-scores[cid], cid))[0]
-        customer = Customer.objects.get(pk=best_id)
+        customer = loaded.get(best_id) or Customer.objects.get(pk=best_id)
         if customer.merged_into_id:  # a tombstone chain longer than one step
             customer = _follow_tombstone(customer)
         others = {cid for cid in scores if cid != best_id}
@@ -362,6 +361,8 @@ def customer_update(
         customer.city = city.strip()[:100]
         fields.append("city")
     customer.save(update_fields=fields)
+    if birthday is not None or district is not None:
+        candidate_find_duplicates(customer=customer)
     return customer
 
 
