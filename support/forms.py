@@ -46,8 +46,11 @@ class TicketForm(forms.Form):
 
     def __init__(self, *args, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("department")
-        self.fields["category"].label_from_instance = lambda c: f"{c.name} → {c.department.name}"
+        field = self.fields["category"]
+        field.queryset = Category.objects.filter(is_active=True).select_related("department")
+        # Rendered from one plain list (the model iterator would open a server-side cursor).
+        rows = categories if categories is not None else list(field.queryset.order_by("department__name", "name"))
+        field.choices = [("", field.empty_label)] + [(c.pk, f"{c.name} → {c.department.name}") for c in rows]
 
 
 class NewCustomerForm(forms.Form):

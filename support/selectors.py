@@ -259,7 +259,8 @@ def customer_overview(
     overview.contact_points = list(getattr(customer, "live_contacts", []))
     overview.consents = list(getattr(customer, "consent_states", []))
     overview.segments = [m.segment for m in getattr(customer, "current_memberships", [])]
-    overview.points = cs.points_balance(customer)
+    # customer_profile has just read the row (points_balance is its cached ledger sum): no second query.
+    overview.points = customer.points_balance
     overview.marketing_sms = any(
         getattr(c, "channel", "") == "sms" and getattr(c, "purpose", "") == "marketing" and getattr(c, "granted", False)
         for c in overview.consents

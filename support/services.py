@@ -390,9 +390,10 @@ def care_segment():
     return segment_upsert(
         code=code,
         name=_("Khách hàng được chăm sóc"),
-        kind="custom",
+        # "builtin" with a code no segment rule knows: reports' refresh leaves its members alone
+        # (a "custom" segment would be recomputed from a condition and lose them).
+        kind="builtin",
         description=_("Khách hàng đã xác nhận yêu cầu hỗ trợ được giải quyết (do bộ phận CSKH quản lý)."),
-        definition={"managed_by": "support"},
     )
 
 
