@@ -182,9 +182,9 @@ class SpendSerializer(serializers.ModelSerializer):
 
 
 class PromotionSerializer(serializers.ModelSerializer):
-    skus = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
-    stores = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
-    channels = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
+    skus = serializers.ListField(child=serializers.CharField(max_length=64), required=False, write_only=True)
+    stores = serializers.ListField(child=serializers.CharField(max_length=32), required=False, write_only=True)
+    channels = serializers.ListField(child=serializers.CharField(max_length=32), required=False, write_only=True)
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), required=False)
     segment_codes = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
 
