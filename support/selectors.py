@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from o2o_site.api import NotFound
 
@@ -38,7 +39,7 @@ def ticket_get(pk) -> Ticket:
             pk=int(pk)
         )
     except (Ticket.DoesNotExist, TypeError, ValueError):
-        raise NotFound("Không tìm thấy yêu cầu.")
+        raise NotFound(_("Không tìm thấy yêu cầu."))
 
 
 def ticket_detail(pk) -> Ticket:
@@ -114,7 +115,7 @@ def call_get(pk) -> CallLog:
     try:
         return CallLog.objects.select_related("customer", "agent", "ticket").get(pk=int(pk))
     except (CallLog.DoesNotExist, TypeError, ValueError):
-        raise NotFound("Không tìm thấy cuộc gọi.")
+        raise NotFound(_("Không tìm thấy cuộc gọi."))
 
 
 def call_list() -> QuerySet[CallLog]:

@@ -300,8 +300,16 @@ def ticket_assign(*, ticket: Ticket, assignee, actor=None) -> Ticket:
     return locked
 
 
-def ticket_comment(*, ticket: Ticket, author, body: str, public: bool = False) -> TicketEvent:
-    """Adds a public reply (told to the customer) or an internal note. A reply counts as first response."""
+_REPLY_CHANNEL = {"zalo": ("zns", "sms"), "email": ("email", "")}
+
+
+def ticket_comment(*, ticket: Ticket, author, body: str, public: bool = False, notify: bool = True) -> TicketEvent:
+    """Adds a public reply (told to the customer) or an internal note. A reply counts as first response.
+
+    A public reply also goes to the customer as a service message (ZNS with SMS fallback for a
+    Zalo case, email for an email case, else SMS) unless `notify` is off (the agent said it on the
+    phone); when it cannot go out, the history says why.
+    """
     body = (body or "").strip()
     if not body:
         raise TicketInvalid(_("Vui lòng nhập nội dung."), fields={"body": [_("Không được để trống.")]})
@@ -310,7 +318,40 @@ def ticket_comment(*, ticket: Ticket, author, body: str, public: bool = False) -
         if public:
             Ticket.objects.filter(pk=ticket.pk, first_response_at__isnull=True).update(first_response_at=now)
         event = _event(ticket, TicketEvent.Kind.REPLY if public else TicketEvent.Kind.NOTE, author=author, body=body)
+        if public and notify:
+            _send_reply(ticket, event)
     return event
+
+
+def _send_reply(ticket: Ticket, event: TicketEvent) -> None:
+    from customers.services import message_send
+
+    channel, fallback = _REPLY_CHANNEL.get(ticket.channel, ("sms", ""))
+    text = _("Phản hồi yêu cầu #%(number)s: %(body)s") % {"number": ticket.number, "body": event.body}
+    try:
+        message = message_send(
+            customer=ticket.customer,
+            channel=channel,
+            purpose="service",
+            body=text,
+            template_id="ticket_reply",
+            params={"ticket": ticket.number, "body": event.body[:200]},
+            idempotency_key=f"support-ticket-{ticket.pk}-reply-{event.pk}",
+            fallback_channel=fallback,
+            ref_type=TICKET_REF,
+            ref_id=str(ticket.pk),
+        )
+    except DomainError as exc:
+        _event(
+            ticket,
+            TicketEvent.Kind.MESSAGE,
+            body=_("Không gửi được trả lời cho khách: %(reason)s") % {"reason": exc.message},
+            data={"sent": False, "reason": exc.code, "reply": event.pk},
+        )
+        return
+    _event(
+        ticket, TicketEvent.Kind.MESSAGE, body=text, data={"sent": True, "message_id": message.pk, "reply": event.pk}
+    )
 
 
 # --- after-care: the resolved message, confirmation, care audience, voucher ------------------

@@ -116,6 +116,7 @@ class TransitionInput(serializers.Serializer):
 class CommentInput(serializers.Serializer):
     body = serializers.CharField()
     public = serializers.BooleanField(default=False)
+    notify = serializers.BooleanField(default=True, help_text=_("gửi trả lời công khai cho khách (SMS/ZNS/email)"))
 
 
 class AssignInput(serializers.Serializer):

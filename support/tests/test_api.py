@@ -176,3 +176,26 @@ def test_ticket_page_actions(client, agent, ticket):
     assert act("nope", {}).status_code == 404
     ticket.refresh_from_db()
     assert ticket.assignee == agent and ticket.status == "open"
+
+
+def test_a_public_reply_goes_to_the_customer_and_a_note_does_not(
+    gateways, api_as, agent, ticket, django_capture_on_commit_callbacks
+):
+    client = api_as(agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/api/v1/support/tickets/{ticket.pk}/comments/", {"body": "Ghi chú riêng"}, format="json")
+        client.post(
+            f"/api/v1/support/tickets/{ticket.pk}/comments/",
+            {"body": "Cửa hàng đã nhận máy", "public": True},
+            format="json",
+        )
+    texts = [r["body"]["text"] for r in gateways["sms"].requests]
+    assert len(texts) == 1 and "Cửa hàng đã nhận máy" in texts[0]
+
+
+def test_admin_screens_open_for_a_manager(client, make_user, ticket):
+    admin_user = make_user(Role.MANAGER, is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    for name in ("department", "category", "ticket", "ticketevent", "calllog", "agentprofile"):
+        assert client.get(reverse(f"admin:support_{name}_changelist")).status_code == 200
+    assert client.get(reverse("admin:support_ticket_change", args=[ticket.pk])).status_code == 200
