@@ -70,3 +70,49 @@ class CounterForm(forms.Form):
             messages = [m for ms in exc.fields.values() for m in ms] or [exc.message]
             self.add_error("lines" if data.get("lines") else "total", messages)
             raise
+
+
+class BatchForm(forms.Form):
+    """Bulk issue: one personal voucher per customer of a segment (or a pasted list of ids)."""
+
+    segment = forms.ChoiceField(label=_l("Phân khúc"), required=False)
+    customer_ids = forms.CharField(
+        label=_l("Hoặc danh sách mã khách hàng (cách nhau bởi dấu phẩy)"), required=False, max_length=20000
+    )
+    campaign = forms.ChoiceField(label=_l("Chiến dịch"), required=False)
+    discount_type = forms.ChoiceField(
+        label=_l("Kiểu giảm"), choices=[("fixed", _l("Số tiền")), ("percent", _l("Phần trăm"))]
+    )
+    discount_value = forms.IntegerField(label=_l("Giá trị giảm"), min_value=1, max_value=MAX_AMOUNT)
+    max_discount = forms.IntegerField(label=_l("Giảm tối đa (₫)"), required=False, min_value=1, max_value=MAX_AMOUNT)
+    min_basket = forms.IntegerField(label=_l("Đơn tối thiểu (₫)"), required=False, min_value=0, max_value=MAX_AMOUNT)
+    valid_days = forms.IntegerField(label=_l("Số ngày hiệu lực"), min_value=1, max_value=366, initial=30)
+    store_only = forms.BooleanField(label=_l("Chỉ dùng tại cửa hàng"), required=False, initial=True)
+    message_channel = forms.ChoiceField(
+        label=_l("Gửi tin cho khách"),
+        required=False,
+        choices=[("", _l("Không gửi")), ("sms", "SMS"), ("zns", "Zalo ZNS"), ("email", "Email")],
+    )
+    message_body = forms.CharField(
+        label=_l("Nội dung (dùng {code}, {link}, {name})"), required=False, max_length=1000, widget=forms.Textarea
+    )
+
+    def __init__(self, *args, segments=(), campaigns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", "—"), *segments]
+        self.fields["campaign"].choices = [("", "—"), *campaigns]
+
+    def clean_customer_ids(self) -> list[int]:
+        raw = self.cleaned_data.get("customer_ids") or ""
+        parts = [p.strip() for p in re.split(r"[,\s;]+", raw) if p.strip()]
+        if any(not p.isdigit() for p in parts):
+            raise forms.ValidationError(_("Mã khách hàng là số, cách nhau bởi dấu phẩy."))
+        return [int(p) for p in parts]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("segment") and not data.get("customer_ids"):
+            raise forms.ValidationError(_("Chọn một phân khúc hoặc nhập danh sách khách hàng."))
+        if data.get("discount_type") == "percent" and (data.get("discount_value") or 0) > 100:
+            self.add_error("discount_value", _("Phần trăm giảm phải từ 1 đến 100."))
+        return data

@@ -21,7 +21,7 @@ from o2o_site.roles import Role, role_required
 
 from . import selectors, services
 from .errors import RateLimited
-from .forms import CounterForm
+from .forms import BatchForm, CounterForm
 
 SESSION_STORE = "promotions.cashier_store"
 
@@ -206,3 +206,40 @@ def overview(request):
         "title": _("Khuyến mãi"),
     }
     return render(request, "promotions/overview.html", context)
+
+
+@role_required(Role.MANAGER, Role.MARKETING)
+def batches(request):
+    """Bulk issue to a segment or a list, and the progress of past batches (polled by htmx)."""
+    from customers.models import Segment
+
+    segments = list(Segment.objects.filter(is_active=True).order_by("name").values_list("code", "name"))
+    campaigns = [
+        (str(pk), name) for pk, name in selectors.campaign_list().order_by("-starts_on").values_list("pk", "name")
+    ]
+    form = BatchForm(request.POST or None, segments=segments, campaigns=campaigns)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.voucher_batch_create(
+                template={
+                    "discount_type": data["discount_type"],
+                    "discount_value": data["discount_value"],
+                    "max_discount": data.get("max_discount"),
+                    "min_basket": data.get("min_basket") or 0,
+                    "store_only": data.get("store_only", False),
+                    "valid_days": data["valid_days"],
+                },
+                created_by=request.user,
+                campaign=selectors.campaign_list().filter(pk=data["campaign"]).first() if data["campaign"] else None,
+                segment_code=data.get("segment") or "",
+                customer_ids=data.get("customer_ids") or [],
+                message_channel=data.get("message_channel") or "",
+                message_body=data.get("message_body") or "",
+            )
+            return redirect("promotions:batches")
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    page = Paginator(selectors.batch_list().order_by("-created_at", "-pk"), 20).get_page(request.GET.get("page"))
+    template = "promotions/_batch_rows.html" if request.htmx and request.method == "GET" else "promotions/batches.html"
+    return render(request, template, {"form": form, "page": page, "title": _("Phát hành voucher hàng loạt")})

@@ -100,3 +100,24 @@ def test_overview_lists_vouchers_with_a_constant_number_of_queries(client, marke
         make_voucher()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("promotions:overview")).status_code == 200
+
+
+def test_bulk_issue_screen_queues_a_batch_and_shows_progress(client, marketer, django_capture_on_commit_callbacks):
+    from promotions.models import VoucherBatch
+
+    customer = make_customer("Hoàng Văn Em", "0911222333")
+    client.force_login(marketer)
+    assert client.get(reverse("promotions:batches")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("promotions:batches"),
+            {"customer_ids": f"{customer.pk}", "discount_type": "fixed", "discount_value": "20000", "valid_days": "30"},
+        )
+    assert response.status_code == 302
+    assert VoucherBatch.objects.get().issued == 1
+    rows = client.get(reverse("promotions:batches"), HTTP_HX_REQUEST="true")
+    assert "1/1" in rows.content.decode()
+    bad = client.post(
+        reverse("promotions:batches"), {"discount_type": "fixed", "discount_value": "1", "valid_days": "1"}
+    )
+    assert "Chọn một phân khúc" in bad.content.decode()
