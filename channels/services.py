@@ -7,15 +7,17 @@ Customers are reached only through `customers.services` (resolve, purchases, tim
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ExpressionWrapper, F, IntegerField, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -162,38 +164,6 @@ def sku_prices_change(
 # ---------------------------------------------------------------------------------------------
 
 
-def _int(expression):
-    return ExpressionWrapper(expression, output_field=IntegerField())
-
-
-def _listing_price_expr():
-    """Override, else base price + markup %, rounded up to `price_rounding` (integer SQL)."""
-    base = Subquery(SKU.objects.filter(pk=OuterRef("sku_id")).values("base_price")[:1], output_field=IntegerField())
-    step = _int(Greatest(F("price_rounding"), Value(1), output_field=IntegerField()))
-    scaled = _int(base * _int(Value(100) + F("markup_percent")))
-    computed = _int((scaled + step * 100 - 1) / (step * 100) * step)
-    return Coalesce(_int(F("price_override")), computed, output_field=IntegerField())
-
-
-def _available_subquery():
-    return Coalesce(
-        Subquery(
-            Stock.objects.filter(sku_id=OuterRef("sku_id"), location__is_active=True)
-            .values("sku_id")
-            .annotate(total=Sum(_int(F("on_hand") - F("reserved"))))
-            .values("total")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
-        output_field=IntegerField(),
-    )
-
-
-def _published_quantity_expr():
-    share = _int(_available_subquery() * _int(F("allocation_percent")) / 100)
-    return Greatest(_int(share - _int(F("safety_buffer"))), Value(0), output_field=IntegerField())
-
-
 def listings_refresh(
     *,
     skus: QuerySet[SKU] | None = None,
@@ -203,61 +173,93 @@ def listings_refresh(
     stock: bool = True,
 ) -> int:
     """Recomputes price / published quantity of the affected listings and marks pending exactly
-    those whose wanted values now differ from what the channel last accepted.
+    those whose wanted values now differ from what the channel last accepted (a failed listing
+    only when a value changes again, so the attempt cap holds).
 
-    Set-based (one UPDATE). Enqueues a push per touched channel after commit. Returns the number
-    of listings that are pending after the change among those touched.
+    Set-based: one `UPDATE … FROM (new values)` and one read of the touched channels, whatever
+    the number of listings — this is the hot path of every order and every price change. Written
+    in SQL because the ORM spends longer compiling the expression than the database running it.
+    Enqueues a push per touched channel after commit. Returns the pending listings touched.
     """
     qs = listings if listings is not None else Listing.objects.all()
     if skus is not None:
         qs = qs.filter(sku__in=skus.values("pk"))
     if sku_ids is not None:
-        qs = qs.filter(sku_id__in=list(sku_ids))
-    updates: dict = {}
-    if price:
-        updates["price"] = _listing_price_expr()
-    if stock:
-        updates["published_quantity"] = _published_quantity_expr()
-    new_price = updates.get("price", F("price"))
-    new_qty = updates.get("published_quantity", F("published_quantity"))
-    # SET expressions all read the row as it was before the UPDATE, so these compare the old
-    # state with the new wanted values in one statement.
-    out_of_sync = (
-        Q(synced_price__isnull=True)
-        | Q(synced_quantity__isnull=True)
-        | Q(synced_active__isnull=True)
-        | ~Q(synced_active=F("is_active"))
-        | ~Q(synced_content_version=F("content_version"))
-        | ~Q(synced_price=new_price)
-        | ~Q(synced_quantity=new_qty)
-    )
-    # A failed listing is retried only when something changes again (not on every refresh).
-    changed_now = ~Q(price=new_price) | ~Q(published_quantity=new_qty)
-    becomes_pending = (Q(sync_state=Listing.SyncState.IN_SYNC) & out_of_sync) | (
-        Q(sync_state=Listing.SyncState.FAILED) & changed_now
-    )
-    updates["sync_state"] = Case(When(becomes_pending, then=Value(Listing.SyncState.PENDING)), default=F("sync_state"))
-    updates["attempts"] = Case(
-        When(becomes_pending, then=Value(0)), default=F("attempts"), output_field=Listing._meta.get_field("attempts")
-    )
-    updates["next_attempt_at"] = Case(
-        When(becomes_pending, then=Value(None)),
-        default=F("next_attempt_at"),
-        output_field=Listing._meta.get_field("next_attempt_at"),
-    )
-    qs = qs.exclude(channel__kind__in=NO_PUSH_KINDS)
-    with transaction.atomic():
-        touched = qs.update(**updates)
-        if not touched:
+        ids = list(sku_ids)
+        if not ids:
             return 0
-        pending = qs.filter(sync_state=Listing.SyncState.PENDING)
-        channel_ids = set(pending.values_list("channel_id", flat=True).distinct())
-        for channel_id in channel_ids:
+        qs = qs.filter(sku_id__in=ids)
+    selection_sql, selection_params = qs.exclude(channel__kind__in=NO_PUSH_KINDS).values("pk").query.sql_with_params()
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    listing_t = Listing._meta.db_table
+    sku_t, stock_t, store_t = SKU._meta.db_table, Stock._meta.db_table, Store._meta.db_table
+    step = f"{greatest}(l.price_rounding, 1)"
+    new_price = (
+        f"COALESCE(l.price_override, (s.base_price * (100 + l.markup_percent) + {step} * 100 - 1) / ({step} * 100) * {step})"
+        if price
+        else "l.price"
+    )
+    new_qty = (
+        f"{greatest}(COALESCE((SELECT SUM(st.on_hand - st.reserved) FROM {stock_t} st"
+        f" INNER JOIN {store_t} lo ON lo.id = st.location_id WHERE st.sku_id = l.sku_id AND lo.is_active), 0)"
+        " * l.allocation_percent / 100 - l.safety_buffer, 0)"
+        if stock
+        else "l.published_quantity"
+    )
+    t = listing_t
+    out_of_sync = (
+        f"({t}.synced_price IS NULL OR {t}.synced_quantity IS NULL OR {t}.synced_active IS NULL"
+        f" OR {t}.synced_content_version IS NULL OR {t}.synced_active <> {t}.is_active"
+        f" OR {t}.synced_content_version <> {t}.content_version"
+        f" OR {t}.synced_price <> nv.new_price OR {t}.synced_quantity <> nv.new_qty)"
+    )
+    changed_now = f"({t}.price <> nv.new_price OR {t}.published_quantity <> nv.new_qty)"
+    becomes = f"(({t}.sync_state = 'in_sync' AND {out_of_sync}) OR ({t}.sync_state = 'failed' AND {changed_now}))"
+    sql = (
+        f"UPDATE {t} SET price = nv.new_price, published_quantity = nv.new_qty,"
+        f" sync_state = CASE WHEN {becomes} THEN 'pending' ELSE {t}.sync_state END,"
+        f" attempts = CASE WHEN {becomes} THEN 0 ELSE {t}.attempts END,"
+        f" next_attempt_at = CASE WHEN {becomes} THEN NULL ELSE {t}.next_attempt_at END"
+        f" FROM (SELECT l.id AS id, {new_price} AS new_price, {new_qty} AS new_qty"
+        f" FROM {t} l INNER JOIN {sku_t} s ON s.id = l.sku_id WHERE l.id IN ({selection_sql})) nv"
+        f" WHERE {t}.id = nv.id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, selection_params)
+        if not cursor.rowcount:
+            return 0
+        cursor.execute(
+            f"SELECT channel_id, COUNT(*) FROM {t} WHERE sync_state = 'pending' AND id IN ({selection_sql})"
+            " GROUP BY channel_id",
+            selection_params,
+        )
+        per_channel = dict(cursor.fetchall())
+        for channel_id in per_channel:
             _enqueue_push(channel_id)
-    return len(channel_ids) and pending.count()
+    return sum(per_channel.values())
+
+
+_deferred = threading.local()
+
+
+@contextlib.contextmanager
+def push_deferred():
+    """Bulk mode (imports, demo data): changes only mark rows pending; nothing is enqueued.
+
+    The periodic `channels.sync_due` task (or `sync_due_channels` + push) sends them later.
+    """
+    previous = getattr(_deferred, "on", False)
+    _deferred.on = True
+    try:
+        yield
+    finally:
+        _deferred.on = previous
 
 
 def _enqueue_push(channel_id: int) -> None:
+    if getattr(_deferred, "on", False):
+        return
+
     def send():
         from . import tasks
 
@@ -437,43 +439,62 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
 
 
 def _push_results_apply(rows: list[Listing], results: dict[int, str | None], report: PushReport) -> None:
+    """Writes a batch's outcome in a few statements, whatever the batch size.
+
+    Successes: record what the channel now holds (bulk), then mark in sync only the rows whose
+    wanted values still equal it — a row changed while in flight stays pending.
+    """
     now = timezone.now()
     max_attempts = conf.sync_max_attempts()
+    missing = _("Kênh không trả kết quả cho SKU này.")
+    ok = [row for row in rows if row.pk in results and results[row.pk] is None]
+    failed = [row for row in rows if row not in ok]
     with transaction.atomic():
-        for row in rows:
-            error = results.get(row.pk, _("Kênh không trả kết quả cho SKU này."))
-            base = Listing.objects.filter(pk=row.pk)
-            if error is None:
-                report.pushed += 1
-                common = {
-                    "synced_price": row.price,
-                    "synced_quantity": row.published_quantity,
-                    "synced_content_version": row.content_version,
-                    "synced_active": row.is_active,
-                    "attempts": 0,
-                    "last_error": "",
-                    "last_synced_at": now,
-                    "next_attempt_at": None,
-                }
-                same = base.filter(
-                    price=row.price,
-                    published_quantity=row.published_quantity,
-                    content_version=row.content_version,
-                    is_active=row.is_active,
+        if ok:
+            pushed = {row.pk: (row.price, row.published_quantity, row.content_version, row.is_active) for row in ok}
+            # Lock the rows and compare with what was pushed: unchanged rows (nearly all) are
+            # settled in one UPDATE; a row changed in flight records what the channel got and
+            # stays pending.
+            current = Listing.objects.filter(pk__in=list(pushed)).select_for_update().order_by("pk")
+            changed = [
+                pk
+                for pk, *values in current.values_list(
+                    "pk", "price", "published_quantity", "content_version", "is_active"
                 )
-                if not same.update(sync_state=Listing.SyncState.IN_SYNC, **common):
-                    base.update(sync_state=Listing.SyncState.PENDING, **common)
-            else:
-                report.failed += 1
-                report.errors.append(f"{row.sku.code}: {error}")
-                attempts = row.attempts + 1
-                failed = attempts >= max_attempts
-                base.update(
-                    attempts=attempts,
-                    last_error=str(error)[:2000],
-                    sync_state=Listing.SyncState.FAILED if failed else Listing.SyncState.PENDING,
-                    next_attempt_at=None if failed else now + dt.timedelta(seconds=backoff_seconds(attempts)),
+                if tuple(values) != pushed[pk]
+            ]
+            common = {"attempts": 0, "last_error": "", "last_synced_at": now, "next_attempt_at": None}
+            Listing.objects.filter(pk__in=[pk for pk in pushed if pk not in set(changed)]).update(
+                sync_state=Listing.SyncState.IN_SYNC,
+                synced_price=F("price"),
+                synced_quantity=F("published_quantity"),
+                synced_content_version=F("content_version"),
+                synced_active=F("is_active"),
+                **common,
+            )
+            for pk in changed:
+                price, quantity, version, active = pushed[pk]
+                Listing.objects.filter(pk=pk).update(
+                    sync_state=Listing.SyncState.PENDING,
+                    synced_price=price,
+                    synced_quantity=quantity,
+                    synced_content_version=version,
+                    synced_active=active,
+                    **common,
                 )
+            report.pushed += len(ok)
+        for row in failed:
+            error = results.get(row.pk) or missing
+            report.failed += 1
+            report.errors.append(f"{row.sku.code}: {error}")
+            attempts = row.attempts + 1
+            gave_up = attempts >= max_attempts
+            Listing.objects.filter(pk=row.pk).update(
+                attempts=attempts,
+                last_error=str(error)[:2000],
+                sync_state=Listing.SyncState.FAILED if gave_up else Listing.SyncState.PENDING,
+                next_attempt_at=None if gave_up else now + dt.timedelta(seconds=backoff_seconds(attempts)),
+            )
 
 
 def sync_due_channels() -> list[int]:
