@@ -46,37 +46,50 @@ def customer_get(customer_id) -> Customer:
     return customer
 
 
-def _search_filter(q: str) -> Q | None:
-    """The WHERE for a search box: phone in any format or its last 4+ digits, email, ids, folded name."""
-    q = (q or "").strip()
-    if not q:
-        return None
-    condition = Q(pk__in=ContactPoint.objects.filter(is_blocked=False, value=q).values("customer_id"))
+# Identifier kinds matched by exact value when the query is neither a phone nor an email.
+_ID_KINDS = [k for k in ContactKind.values if k not in (ContactKind.PHONE, ContactKind.EMAIL)]
+# An identifier query that matches more profiles than this is too vague to be useful.
+_MAX_IDENTIFIER_MATCHES = 1000
+
+
+def _identifier_condition(q: str) -> Q | None:
+    """Contact points the query designates, each lookup on an index (unique (kind, value),
+    the reversed-digits prefix index, the trigram index for email prefixes)."""
     if "@" in q:
-        value = q.lower()
-        return Q(
-            pk__in=ContactPoint.objects.filter(kind=ContactKind.EMAIL, value__startswith=value).values("customer_id")
-        )
+        return Q(kind=ContactKind.EMAIL, value__startswith=q.lower())
+    condition = Q(kind__in=_ID_KINDS, value=q)
     if _PHONEISH.match(q):
         digits = re.sub(r"\D", "", q)
         phone = normalize_phone(q)
         if phone.ok and len(digits) >= 9:
-            condition |= Q(
-                pk__in=ContactPoint.objects.filter(kind=ContactKind.PHONE, value=phone.e164).values("customer_id")
-            )
+            condition |= Q(kind=ContactKind.PHONE, value=phone.e164)
         elif len(digits) >= 4:
             # Reversed digits are stored, so "ends with 5678" is a prefix scan on an index.
-            condition |= Q(
-                pk__in=ContactPoint.objects.filter(
-                    kind=ContactKind.PHONE, search_value__startswith=digits[::-1]
-                ).values("customer_id")
-            )
-        if q.isdigit() and len(q) < 9:
-            condition |= Q(pk=int(q))  # a customer number typed into the search box
+            condition |= Q(kind=ContactKind.PHONE, search_value__startswith=digits[::-1])
+    return condition
+
+
+def _search_filter(q: str) -> Q | None:
+    """The WHERE for a search box: phone in any format or its last 4+ digits, email, ids, folded name.
+
+    Matching contact points are fetched first (one indexed query) and joined as a short id list,
+    so PostgreSQL never has to scan customers to evaluate an OR of subqueries.
+    """
+    q = (q or "").strip()
+    if not q:
+        return None
+    ids = list(
+        ContactPoint.objects.filter(_identifier_condition(q), is_blocked=False)
+        .values_list("customer_id", flat=True)
+        .distinct()[:_MAX_IDENTIFIER_MATCHES]
+    )
+    condition = Q(pk__in=ids)
+    if q.isdigit() and len(q) < 9:
+        condition |= Q(pk=int(q))  # a customer number typed into the search box
+    if "@" in q or _PHONEISH.match(q):
         return condition
-    folded = fold(q)
     name = Q()
-    for word in folded.split(" "):
+    for word in fold(q).split(" "):
         name &= Q(search_name__contains=word)
     return condition | name
 

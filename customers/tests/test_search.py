@@ -60,6 +60,6 @@ def test_search_skips_merged_profiles(an, dat):
 def test_search_query_count_does_not_grow_with_results(django_assert_num_queries):
     for i in range(12):
         customer_resolve(full_name=f"Phạm Thị Hoa {i}", phone=f"09780000{i:02d}", email=f"hoa{i}@x.vn")
-    with django_assert_num_queries(3):  # customers, contact points, segments
+    with django_assert_num_queries(4):  # matching identifiers, customers, contact points, segments
         found = customer_search("pham thi hoa", limit=50)
     assert len(found) == 12
