@@ -1146,7 +1146,16 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, merged_by=None) -
         for model_label, field in registry.customer_fks():
             model = apps.get_model(model_label)
             pks = list(model.objects.filter(**{f"{field}_id": duplicate.pk}).values_list("pk", flat=True))
-            model.objects.filter(pk__in=pks).update(**{f"{field}_id": survivor.pk})
+            try:
+                with transaction.atomic():
+                    model.objects.filter(pk__in=pks).update(**{f"{field}_id": survivor.pk})
+            except IntegrityError:
+                # e.g. both profiles used the same single-use voucher: a person must decide.
+                raise MergeRefused(
+                    _("Không gộp được: dữ liệu %(model)s của hai hồ sơ trùng nhau, cần xử lý tay trước.")
+                    % {"model": model._meta.verbose_name},
+                    code="merge_conflict",
+                )
             moved[f"{model_label}.{field}"] = [str(pk) if not isinstance(pk, int) else pk for pk in pks]
         moved["_renamed"] = renamed  # type: ignore[assignment]
         ConsentState.objects.filter(customer_id=duplicate.pk).delete()
@@ -1335,6 +1344,20 @@ def customer_erase(*, customer: Customer, erased_by=None, reason: str = "") -> C
             city="",
             erased_at=now,
         )
+        # Profiles merged into this one keep their old name and address as tombstones: blank them too.
+        tombstones = [customer.pk]
+        while tombstones:
+            tombstones = list(Customer.objects.filter(merged_into__in=tombstones).values_list("pk", flat=True))
+            Customer.objects.filter(pk__in=tombstones).update(
+                full_name="",
+                search_name="",
+                birthday=None,
+                gender="",
+                district="",
+                search_district="",
+                city="",
+                erased_at=now,
+            )
         MergeCandidate.objects.filter(
             Q(customer_a=customer) | Q(customer_b=customer), status=MergeCandidate.Status.OPEN
         ).update(status=MergeCandidate.Status.DISMISSED, decided_at=now)

@@ -195,3 +195,24 @@ def test_consent_and_points_endpoints(api_as, make_user, manager, customer, mark
     assert added.status_code == 201 and added.json()["balance"] == 50
     ledger = manager_client.get(f"/api/v1/customers/{customer.pk}/points/").json()
     assert ledger["balance"] == 50 and ledger["count"] == 1
+
+
+def test_consent_points_and_merge_queue_lists_keep_a_flat_query_count(
+    api_as, manager, customer, grant, django_assert_max_num_queries
+):
+    from customers.services import consent_record, customer_update, duplicates_scan, points_adjust
+
+    client = api_as(manager)
+    for i in range(25):
+        grant(customer, "sms", "marketing")
+        consent_record(customer=customer, channel="sms", purpose="marketing", granted=False, source="web")
+        points_adjust(customer=customer, points=i + 1, reason="thưởng")
+        customer_update(customer=make_customer(f"Trùng Tên {i % 5}"), district="Quận 5")
+    duplicates_scan()
+    for url in ("consents", "points"):
+        with django_assert_max_num_queries(7):
+            body = client.get(f"/api/v1/customers/{customer.pk}/{url}/").json()
+        assert body["count"] >= 25 and len(body["results"]) == 25
+    with django_assert_max_num_queries(4):
+        body = client.get("/api/v1/customers/merge-candidates/").json()
+    assert body["count"] > 25

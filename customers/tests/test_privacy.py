@@ -59,3 +59,13 @@ def test_erase_removes_the_person_and_keeps_the_accounts(rich_customer, monkeypa
     assert erased_by_others == [customer]
     # the phone is free again: the next resolve is a new person
     assert customer_resolve(phone="0912345678").created
+
+
+def test_erase_also_blanks_profiles_merged_into_the_customer(customer):
+    from customers.services import customer_merge
+
+    old = customer_resolve(full_name="Nguyen V. An", email="old@x.vn").customer
+    customer_merge(survivor=customer, duplicate=old)
+    customer_erase(customer=customer)
+    old.refresh_from_db()
+    assert old.full_name == "" and old.is_erased
