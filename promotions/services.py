@@ -123,7 +123,7 @@ def budget_plan_create(
         setattr(plan, f"{stage}_percent", int(percent))
     total = sum(plan.share(s) for s in ("awareness", "acquisition", "conversion", "retention", "expansion"))
     if total != 100:
-        raise _invalid({"shares": [_("Tổng tỷ lệ các giai đoạn phải bằng 100% (đang là %(t)s%%).") % {"t": total}]})
+        raise _invalid({"shares": [_("Tổng tỷ lệ các giai đoạn phải bằng 100%% (đang là %(t)s%%).") % {"t": total}]})
     if ends_on < starts_on:
         raise _invalid({"ends_on": [_("Ngày kết thúc phải sau ngày bắt đầu.")]})
     plan.save()

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from promotions.models import Promotion
 from promotions.pricing import Basket, BasketLine, basket_from_payload, basket_price
+from promotions.selectors import promotions_running_now
 
 from .factories import make_promotion, make_sku, make_store, make_voucher
 
@@ -35,8 +36,14 @@ def _lines(*pairs):
         (dt.time(6, 0, 0), False),  # 13:00:00
     ],
 )
-def test_lunchtime_slot_is_read_on_vietnam_clock_while_the_server_is_in_utc(store_a, utc_clock, applies):
-    # given: 10% off the bill from 12:00 to 13:00 (Vietnam time)
+def test_lunchtime_slot_is_read_on_vietnam_clock_while_the_server_is_in_utc(store_a, utc_clock, applies, monkeypatch):
+    # given: the machine's clock and time zone are UTC; 10% off the bill from 12:00 to 13:00 Vietnam time
+    import time
+
+    from freezegun import freeze_time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     make_promotion(
         name="Giờ vàng",
         kind="percent_bill",
@@ -47,11 +54,19 @@ def test_lunchtime_slot_is_read_on_vietnam_clock_while_the_server_is_in_utc(stor
         valid_to=dt.datetime(2027, 1, 1, tzinfo=UTC),
     )
     at = dt.datetime.combine(dt.date(2026, 12, 1), utc_clock, tzinfo=UTC)
-    # when
+    # when: priced "now" (the server's clock) and at an explicit instant
+    try:
+        with freeze_time(at):
+            now_priced = basket_price(Basket(given_total=1_000_000), store=store_a)
+            running = promotions_running_now(store=store_a)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
     priced = basket_price(Basket(given_total=1_000_000), store=store_a, at=at)
     # then
     assert (priced.total == 900_000) is applies
-    assert (len(priced.promotions) == 1) is applies
+    assert (now_priced.total == 900_000) is applies
+    assert (len(running) == 1) is applies
 
 
 def test_a_voucher_with_a_time_slot_is_refused_outside_it(store_a):
@@ -262,3 +277,47 @@ def test_engine_invariants(engine_world, quantities, prices, total, voucher_pick
     assert len(first.vouchers) <= 1
     # the same input always gives the same output
     assert first.as_dict() == again.as_dict()
+
+
+def test_a_segment_promotion_applies_only_to_its_members(store_a, customer):
+    from django.utils import timezone
+
+    from customers.models import Segment, SegmentMembership
+
+    segment = Segment.objects.create(code="loyal", name="Khách trung thành")
+    make_promotion(name="Khách thân thiết", kind="fixed_bill", amount=30_000, percent=None, segment_codes=["loyal"])
+    assert basket_price(Basket(given_total=100_000), store=store_a, customer=customer).total == 100_000
+    SegmentMembership.objects.create(segment=segment, customer=customer, joined_at=timezone.now())
+    assert basket_price(Basket(given_total=100_000), store=store_a, customer=customer).total == 70_000
+    assert basket_price(Basket(given_total=100_000), store=store_a).total == 100_000
+
+
+def test_budget_plan_against_actual_spend_by_stage(db):
+    from promotions.selectors import budget_plan_vs_actual
+    from promotions.services import budget_plan_create, campaign_create, campaign_spend_add
+
+    plan = budget_plan_create(
+        name="T12", starts_on=dt.date(2026, 12, 1), ends_on=dt.date(2026, 12, 31), total_budget=100_000_000
+    )
+    campaign = campaign_create(
+        name="FB",
+        utm_campaign="fb",
+        journey_stage="awareness",
+        starts_on=dt.date(2026, 12, 1),
+        ends_on=dt.date(2026, 12, 31),
+    )
+    campaign_spend_add(campaign=campaign, amount=12_000_000, spent_on=dt.date(2026, 12, 5))
+    campaign_spend_add(campaign=campaign, amount=5_000_000, spent_on=dt.date(2027, 1, 2))  # outside the plan
+    rows = {r["stage"]: r for r in budget_plan_vs_actual(plan)}
+    assert rows["awareness"]["planned"] == 40_000_000 and rows["awareness"]["actual"] == 12_000_000
+    assert rows["expansion"]["planned"] == 5_000_000 and rows["expansion"]["actual"] == 0
+    from o2o_site.api import DomainError
+
+    with pytest.raises(DomainError):
+        budget_plan_create(
+            name="x",
+            starts_on=dt.date(2026, 12, 1),
+            ends_on=dt.date(2026, 12, 31),
+            total_budget=1,
+            shares={"awareness": 50},
+        )
