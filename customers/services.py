@@ -582,12 +582,13 @@ def _points_debit(
         customer_id=customer_id, kind=kind, points=-points, reference=reference, reason=reason[:200], created_by=user
     )
     left = points
-    buckets = (
-        PointsEntry.objects.select_for_update()
-        .filter(customer_id=customer_id, remaining__gt=0)
-        .annotate(preferred=Case(When(reference=prefer_reference, then=Value(0)), default=Value(1)))
-        .order_by("preferred", F("expires_at").asc(nulls_last=True), "pk")
-    )
+    # Oldest-expiring points go first (FIFO), except that a reversal takes back its own order's points.
+    buckets = PointsEntry.objects.select_for_update().filter(customer_id=customer_id, remaining__gt=0)
+    order = [F("expires_at").asc(nulls_last=True), "pk"]
+    if prefer_reference:
+        buckets = buckets.annotate(preferred=Case(When(reference=prefer_reference, then=Value(0)), default=Value(1)))
+        order.insert(0, "preferred")
+    buckets = buckets.order_by(*order)
     for bucket in buckets:
         if left <= 0:
             break
