@@ -131,6 +131,19 @@ class Candidate:
     matched: str  # "phone", "name", "email", "order", "voucher", "ticket", ...
     identifier: str  # the identifier that matched, as stored
 
+    @property
+    def matched_label(self) -> str:
+        labels = {
+            "phone": _("Số điện thoại"),
+            "phone_suffix": _("Đuôi số điện thoại"),
+            "name": _("Tên"),
+            "email": _("Email"),
+            "order": _("Đơn hàng"),
+            "voucher": _("Voucher"),
+            "ticket": _("Yêu cầu"),
+        }
+        return str(labels.get(self.matched, self.matched))
+
     def as_dict(self) -> dict:
         c = self.customer
         return {
@@ -168,7 +181,13 @@ def hotline_lookup(q: str, *, limit: int = 10) -> list[Candidate]:
         ticket = Ticket.objects.select_related("customer").filter(pk=int(m.group(1))).first()
         if ticket:
             add(ticket.customer, "ticket", f"#{ticket.pk}")
-    if len(q) >= 4 and " " not in q:
+    looks_like_phone = False
+    if _PHONEISH.match(q):
+        from o2o_site.phones import normalize_phone
+
+        looks_like_phone = normalize_phone(q).ok and len(re.sub(r"\D", "", q)) >= 9
+    # A full phone number is not an order or voucher code: skip those lookups (two queries).
+    if len(q) >= 4 and " " not in q and not looks_like_phone:
         from channels.selectors import order_find
 
         order = order_find(q)
