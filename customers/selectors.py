@@ -221,6 +221,11 @@ def messages_for_ref(ref_type: str, ref_id) -> list[Message]:
     return list(Message.objects.filter(ref_type=ref_type, ref_id=str(ref_id)).order_by("-created_at", "-pk"))
 
 
+def customer_messages(customer, limit: int = 10) -> list[Message]:
+    """The latest messages sent to a customer, with their delivery status."""
+    return list(Message.objects.filter(customer_id=customer.pk).order_by("-created_at", "-pk")[:limit])
+
+
 def customer_primary_phone(customer) -> str:
     return (
         ContactPoint.objects.filter(customer_id=customer.pk, kind=ContactKind.PHONE, is_blocked=False)

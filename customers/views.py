@@ -47,6 +47,7 @@ def customer_detail(request, pk: int):
         consent_form=ConsentForm(),
         can_edit_consent=has_role(request.user, Role.MANAGER, Role.AGENT),
         points=selectors.points_ledger(customer)[:10],
+        recent_messages=selectors.customer_messages(customer),
     )
     return render(request, "customers/detail.html", context)
 

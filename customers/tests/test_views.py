@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from customers.services import record_activity
+from customers.services import message_send, record_activity
 from customers.tests.factories import make_customer
 from o2o_site.roles import Role
 
@@ -58,15 +58,19 @@ def test_detail_shows_profile_and_timeline_with_flat_query_count(
         record_activity(
             customer=customer, kind="order", ref_type="o", ref_id=str(i), amount=1_250_000, channel="shopee"
         )
+    for i in range(15):
+        message_send(customer=customer, channel="sms", purpose="service", body=f"Đơn {i}", idempotency_key=f"k{i}")
     with django_assert_max_num_queries(14):
         response = client.get(reverse("customers:detail", args=[customer.pk]))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "+84912345678" in body and "1.250.000 ₫" in body
+    assert "+84912345678" in body
+    assert "1.250.000 ₫" in body
+    assert "Đơn 14" in body and "Chờ gửi" in body
     timeline = client.get(
         reverse("customers:detail", args=[customer.pk]), {"part": "timeline", "page": 3}, HTTP_HX_REQUEST="true"
     )
-    assert "Trang 3/3" in timeline.content.decode()
+    assert "Trang 3/3" in timeline.content.decode()  # (60 orders + 15 messages) / 25
 
 
 def test_detail_of_an_unknown_customer_is_404(client, agent):
