@@ -279,3 +279,27 @@ def redeem_throughput(ctx: BenchContext) -> dict:
         if raw["throughput_per_s"]
         else None,
     }
+
+
+@register("promotions.redeem_inprocess")
+def redeem_inprocess(ctx: BenchContext) -> dict:
+    """One client, no network: the CPU and SQL cost of one redemption through the whole stack."""
+    from django.test import Client
+
+    store, period = _world("inproc")
+    cashier = demo_user("bench-cashier-inproc", "Bench Cashier", Role.CASHIER, is_staff=False)
+    store.staff.add(cashier)
+    codes = _vouchers(ctx.iterations + 10, period, "inp")
+    client = Client()
+    client.force_login(cashier)
+
+    def redeem(i: int) -> None:
+        response = client.post(
+            "/api/v1/vouchers/redeem/",
+            {"code": codes[i], "basket": {"total": 1_500_000}},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        )
+        assert response.status_code == 201, response.content
+
+    return measure(lambda i: redeem(i + 5), iterations=ctx.iterations, warmup=0) if redeem(0) is None else {}

@@ -307,6 +307,8 @@ class Promotion(TimeSlotFields):
         _("quy tắc kết hợp"), max_length=12, choices=Combination.choices, default=Combination.COMBINABLE
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on every save: with the row count it tells the engine's cache the list changed.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("khuyến mãi")

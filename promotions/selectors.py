@@ -7,9 +7,10 @@ Public for other apps (docs/CONTRACTS.md): `voucher_find_by_code(code)`,
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .codes import normalize_code
@@ -93,12 +94,41 @@ def voucher_list(*, user=None) -> QuerySet[Voucher]:
     return _voucher_qs().annotate(redemption_count=Count("redemptions", filter=Q(redemptions__status="active")))
 
 
-def promotions_active(*, at: dt.datetime, store=None, channel=None) -> list[Promotion]:
-    """Promotions switched on and inside their period at `at`, scopes preloaded (4 queries)."""
-    qs = Promotion.objects.filter(is_active=True, valid_from__lte=at, valid_to__gt=at).prefetch_related(
-        "skus", "stores", "channels"
+# The counter prices every basket against the same few promotions: keep them in the process,
+# keyed by (latest change, row count), so one cheap aggregate replaces four queries per basket.
+_ACTIVE_CACHE: dict = {}
+_ACTIVE_CACHE_LOCK = threading.Lock()
+_RECENT = dt.timedelta(minutes=1)
+
+
+def _promotions_query(*, not_expired_at: dt.datetime):
+    return list(
+        Promotion.objects.filter(is_active=True, valid_to__gt=not_expired_at)
+        .prefetch_related("skus", "stores", "channels")
+        .order_by("priority", "pk")
     )
-    return list(qs.order_by("priority", "pk"))
+
+
+def promotions_active(*, at: dt.datetime, store=None, channel=None) -> list[Promotion]:
+    """Promotions switched on and not expired at `at`, scopes preloaded; the engine checks each
+    one's period and time slot. For `at` near now the list comes from an in-process cache that
+    any change to a promotion (a save moves `updated_at`, a delete the count) invalidates."""
+    now = timezone.now()
+    if at < now - _RECENT:
+        return [p for p in _promotions_query(not_expired_at=at) if p.valid_from <= at]
+    stamp = Promotion.objects.aggregate(changed=Max("updated_at"), rows=Count("id"), last=Max("id"))
+    key = (stamp["changed"], stamp["rows"], stamp["last"])
+    with _ACTIVE_CACHE_LOCK:
+        cached = _ACTIVE_CACHE.get("active")
+    # The cached list left out what had expired a minute before it was read: it serves only
+    # instants after that floor.
+    if cached is not None and cached[0] == key and at >= cached[1]:
+        return cached[2]
+    floor = min(now, at) - _RECENT
+    promotions = _promotions_query(not_expired_at=floor)
+    with _ACTIVE_CACHE_LOCK:
+        _ACTIVE_CACHE["active"] = (key, floor, promotions)
+    return promotions
 
 
 def promotions_running_now(*, store, at: dt.datetime | None = None) -> list[Promotion]:

@@ -526,10 +526,8 @@ def voucher_redeem(
         customer=customer.pk if customer else None,
         order_ref=order_ref,
     )
-    if key:
-        existing = _redemption_for_key(cashier=cashier, key=key, request_hash=request_hash)
-        if existing is not None:
-            return existing
+    # No lookup of the key up front: a replay fails inside the transaction (the code is used, or
+    # the key's unique index refuses the second row), rolls back, and finds the first result.
     lookup_guard(user=cashier, ip=ip)
     at = at or timezone.now()
     try:
@@ -572,7 +570,7 @@ def voucher_redeem(
             _record_redemption_activity(redemption)
             return redemption
     except (VoucherRefused, IntegrityError):
-        # A retry racing the first attempt with the same key: answer with the first result.
+        # A replay (or a retry racing the first attempt) with the same key: the first result.
         if key:
             existing = _redemption_for_key(cashier=cashier, key=key, request_hash=request_hash)
             if existing is not None:

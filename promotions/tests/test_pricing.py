@@ -321,3 +321,17 @@ def test_budget_plan_against_actual_spend_by_stage(db):
             total_budget=1,
             shares={"awareness": 50},
         )
+
+
+def test_the_engine_sees_a_changed_or_deleted_promotion_at_once(store_a):
+    from promotions.services import promotion_update
+
+    promotion = make_promotion(name="10%", kind="percent_bill", percent=10)
+    assert basket_price(Basket(given_total=100_000), store=store_a).total == 90_000
+    promotion_update(promotion=promotion, percent=20)
+    assert basket_price(Basket(given_total=100_000), store=store_a).total == 80_000
+    promotion_update(promotion=promotion, stores=[make_store("khac")])
+    assert basket_price(Basket(given_total=100_000), store=store_a).total == 100_000
+    promotion.delete()
+    make_promotion(name="5%", kind="percent_bill", percent=5)
+    assert basket_price(Basket(given_total=100_000), store=store_a).total == 95_000
