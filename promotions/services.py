@@ -654,7 +654,9 @@ def _check_promotion(fields: dict) -> None:
     K = Promotion.Kind
     if kind not in K.values:
         errors["kind"] = [_("Loại khuyến mãi không hợp lệ.")]
-    if kind in (K.PERCENT_BILL, K.PERCENT_ITEMS) and not (1 <= int(fields.get("percent") or 0) <= 100):
+    if (kind in (K.PERCENT_BILL, K.PERCENT_ITEMS) or fields.get("percent") is not None) and not (
+        1 <= int(fields.get("percent") or 0) <= 100
+    ):
         errors["percent"] = [_("Phần trăm phải từ 1 đến 100.")]
     if kind in (K.FIXED_BILL, K.FIXED_ITEMS, K.TRADE_IN) and int(fields.get("amount") or 0) <= 0:
         errors["amount"] = [_("Số tiền phải lớn hơn 0.")]

@@ -127,7 +127,7 @@ class VoucherOutput(serializers.ModelSerializer):
 class VoucherInput(serializers.Serializer):
     code = serializers.CharField(required=False, allow_blank=True, max_length=32)
     discount_type = serializers.ChoiceField(choices=Voucher.DiscountType.choices)
-    discount_value = serializers.IntegerField(min_value=0, max_value=10_000_000_000, default=0)
+    discount_value = serializers.IntegerField(min_value=0, max_value=2_000_000_000, default=0)
     max_discount = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=10_000_000_000)
     min_basket = serializers.IntegerField(required=False, min_value=0, max_value=10_000_000_000, default=0)
     gift_sku = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
@@ -232,7 +232,7 @@ class BatchInput(serializers.Serializer):
     segment = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     customers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=100_000)
     discount_type = serializers.ChoiceField(choices=Voucher.DiscountType.choices)
-    discount_value = serializers.IntegerField(min_value=0, default=0)
+    discount_value = serializers.IntegerField(min_value=0, max_value=2_000_000_000, default=0)
     max_discount = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     min_basket = serializers.IntegerField(required=False, min_value=0, default=0)
     store_only = serializers.BooleanField(required=False, default=True)

@@ -279,3 +279,30 @@ def test_gift_voucher_adds_the_gift_without_lowering_the_total(api_as, cashier_a
 def test_marketing_role_manages_but_does_not_redeem(make_user, api_as):
     user = make_user(Role.MARKETING)
     assert api_as(user).get("/api/v1/campaigns/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"kind": "fixed_bill", "amount": 10_000, "percent": 0},
+        {"kind": "percent_bill", "percent": 101},
+        {"kind": "threshold", "threshold": 0, "amount": 1},
+        {"kind": "percent_bill", "percent": 10, "valid_to": "2026-11-30T00:00:00Z"},
+        {"kind": "percent_bill", "percent": 10, "stores": ["nowhere"]},
+        {"kind": "percent_bill", "percent": 10, "weekdays": [7]},
+    ],
+)
+def test_bad_promotion_input_is_a_field_error_not_a_500(api_as, marketer, payload):
+    body = {"name": "x", "valid_from": "2026-12-01T00:00:00Z", "valid_to": "2027-01-01T00:00:00Z", **payload}
+    response = api_as(marketer).post("/api/v1/promotions/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"]
+
+
+def test_huge_amounts_are_refused_politely(api_as, marketer, cashier_a):
+    response = api_as(marketer).post(
+        "/api/v1/vouchers/", {"discount_type": "fixed", "discount_value": 10**12}, format="json"
+    )
+    assert response.status_code == 400
+    quote = api_as(cashier_a).post("/api/v1/promotions/quote/", {"total": 10**15}, format="json")
+    assert quote.status_code == 400 and "basket.total" in quote.json()["error"]["fields"]
