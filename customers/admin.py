@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.contrib import admin, messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -142,6 +143,24 @@ class CustomerAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [f for f in fields if f not in ("full_name", "birthday", "gender", "district", "city")]
     change_list_template = "customers/admin/customer_changelist.html"
+    actions = ["export_personal_data", "erase_personal_data"]
+
+    @admin.action(description=_("Xuất toàn bộ dữ liệu cá nhân (JSON)"), permissions=["change"])
+    def export_personal_data(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Chọn đúng một khách hàng để xuất dữ liệu."), messages.WARNING)
+            return None
+        customer = queryset.get()
+        data = services.customer_export(customer=customer)
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "default": str, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.json"'
+        return response
+
+    @admin.action(description=_("Xoá dữ liệu cá nhân theo yêu cầu (giữ chứng từ kế toán)"), permissions=["change"])
+    def erase_personal_data(self, request, queryset):
+        for customer in queryset.filter(erased_at__isnull=True, merged_into__isnull=True):
+            services.customer_erase(customer=customer, erased_by=request.user, reason="admin")
+        self.message_user(request, _("Đã xoá dữ liệu cá nhân."), messages.SUCCESS)
 
     @admin.display(description=_("tổng chi tiêu"), ordering="lifetime_value")
     def money(self, obj):

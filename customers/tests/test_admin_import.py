@@ -75,3 +75,15 @@ def test_duplicate_scan_feeds_the_merge_queue_and_admin_merges(client, django_us
     # then
     assert Customer.objects.get(pk=candidate.customer_b_id).merged_into_id == candidate.customer_a_id
     assert MergeCandidate.objects.get().status == "merged"
+
+
+def test_admin_exports_and_erases_personal_data(client, django_user_model):
+    customer = customer_resolve(full_name="Mai Anh", phone="0909000333").customer
+    admin_user = django_user_model.objects.create_superuser("root", "r@x.vn", "pw-123456")
+    client.force_login(admin_user)
+    url = reverse("admin:customers_customer_changelist")
+    export = client.post(url, {"action": "export_personal_data", "_selected_action": [customer.pk]})
+    assert export.json()["customer"]["full_name"] == "Mai Anh"
+    client.post(url, {"action": "erase_personal_data", "_selected_action": [customer.pk]})
+    customer.refresh_from_db()
+    assert customer.is_erased and customer.full_name == ""
