@@ -87,24 +87,24 @@ def _ids(qs: QuerySet) -> QuerySet:
     return qs.values("pk")
 
 
-def _live_orders_count(since: dt.datetime | None = None):
-    orders = Order.objects.filter(LIVE_ORDER, customer_id=OuterRef("pk"))
-    if since is not None:
-        orders = orders.filter(placed_at__gte=since)
-    return Coalesce(
-        Subquery(orders.order_by().values("customer_id").annotate(n=Count("pk")).values("n")[:1]),
-        0,
-        output_field=IntegerField(),
+def _recent_purchase_customers(
+    since: dt.datetime, *, at_least: int | None = None, below: int | None = None, scope=None
+):
+    """Customer ids by their count of live purchases since `since` — one grouped, uncorrelated
+    subquery, so the database hashes it once instead of counting per customer."""
+    qs = (
+        Purchase.objects.filter(reversed_at__isnull=True, occurred_at__gte=since)
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-
-
-def _purchases_since(since: dt.datetime):
-    purchases = Purchase.objects.filter(customer_id=OuterRef("pk"), reversed_at__isnull=True, occurred_at__gte=since)
-    return Coalesce(
-        Subquery(purchases.order_by().values("customer_id").annotate(n=Count("pk")).values("n")[:1]),
-        0,
-        output_field=IntegerField(),
-    )
+    if scope is not None:
+        qs = qs.filter(customer_id__in=list(scope))
+    if at_least is not None:
+        qs = qs.filter(n__gte=at_least)
+    if below is not None:
+        qs = qs.filter(n__lt=below)
+    return qs.values("customer_id")
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -125,52 +125,46 @@ def loyal(*, thresholds: dict, now: dt.datetime, scope=None) -> QuerySet:
         live_customers(scope)
         .filter(order_count__gte=thresholds["min_orders"])
         .filter(last_purchase_at__gte=now - dt.timedelta(days=thresholds["active_days"]))
-        .annotate(recent_orders=_purchases_since(since))
-        .filter(recent_orders__gte=thresholds["min_orders"])
+        .filter(pk__in=_recent_purchase_customers(since, at_least=thresholds["min_orders"], scope=scope))
     )
     return _ids(qs)
 
 
 def promotion_lovers(*, thresholds: dict, now: dt.datetime, scope=None) -> QuerySet:
     """At least `min_orders` live orders, and ≥ `min_share_percent`% of them used a voucher or a
-    promotion (a discount on the order, or a voucher redemption tied to it)."""
-    redeemed_refs = Redemption.objects.filter(
-        status=Redemption.Status.ACTIVE, customer_id=OuterRef("customer_id")
-    ).exclude(order_ref="")
-    promo_orders = Order.objects.filter(LIVE_ORDER, customer_id=OuterRef("pk")).filter(
-        Q(discount_total__gt=0)
-        | Exists(redeemed_refs.filter(Q(order_ref=OuterRef("number")) | Q(order_ref=OuterRef("external_id"))))
+    promotion (a discount on the order, or a voucher redemption tied to it; a redemption with no
+    order reference counts as one promotion-using purchase)."""
+    redeemed = Redemption.objects.filter(status=Redemption.Status.ACTIVE, customer_id=OuterRef("customer_id")).filter(
+        Q(order_ref=OuterRef("number")) | Q(order_ref=OuterRef("external_id"), order_ref__gt="")
     )
-    # Redemptions with no order reference still count as a promotion-using purchase.
-    loose_redemptions = Redemption.objects.filter(
-        status=Redemption.Status.ACTIVE, customer_id=OuterRef("pk"), order_ref=""
+    loose = (
+        Redemption.objects.filter(status=Redemption.Status.ACTIVE, customer_id=OuterRef("customer_id"), order_ref="")
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
     )
-    qs = (
-        live_customers(scope)
-        .filter(order_count__gte=1)
+    orders = Order.objects.filter(LIVE_ORDER, customer__isnull=False)
+    if scope is not None:
+        orders = orders.filter(customer_id__in=list(scope))
+    stats = (
+        orders.values("customer_id")
         .annotate(
-            total_orders=_live_orders_count(),
-            promo_orders=Coalesce(
-                Subquery(promo_orders.order_by().values("customer_id").annotate(n=Count("pk")).values("n")[:1]),
-                0,
-                output_field=IntegerField(),
-            )
-            + Coalesce(
-                Subquery(loose_redemptions.order_by().values("customer_id").annotate(n=Count("pk")).values("n")[:1]),
-                0,
-                output_field=IntegerField(),
-            ),
+            total=Count("pk"),
+            promo=Count("pk", filter=Q(discount_total__gt=0) | Q(Exists(redeemed))),
+            loose=Coalesce(Subquery(loose), 0, output_field=IntegerField()),
         )
-        .filter(total_orders__gte=thresholds["min_orders"])
+        .order_by()
+        .filter(total__gte=thresholds["min_orders"])
+        # The share test without division or rounding: promo × 100 ≥ share × total.
+        .alias(
+            promo_x100=ExpressionWrapper((F("promo") + F("loose")) * 100, output_field=IntegerField()),
+            total_x_share=ExpressionWrapper(F("total") * thresholds["min_share_percent"], output_field=IntegerField()),
+        )
+        .filter(promo_x100__gte=F("total_x_share"))
+        .values("customer_id")
     )
-    # The share test without division or rounding: promo × 100 ≥ share × total.
-    qs = qs.alias(
-        promo_x100=ExpressionWrapper(F("promo_orders") * 100, output_field=IntegerField()),
-        total_x_share=ExpressionWrapper(
-            F("total_orders") * thresholds["min_share_percent"], output_field=IntegerField()
-        ),
-    ).filter(promo_x100__gte=F("total_x_share"))
-    return _ids(qs)
+    return _ids(live_customers(scope).filter(order_count__gte=1, pk__in=stats))
 
 
 def new_arrival_lovers(*, thresholds: dict, now: dt.datetime, scope=None) -> QuerySet:
@@ -178,7 +172,7 @@ def new_arrival_lovers(*, thresholds: dict, now: dt.datetime, scope=None) -> Que
     days of its launch date, within the last `lookback_days` days."""
     since = now - dt.timedelta(days=thresholds["lookback_days"])
     early_lines = (
-        OrderLine.objects.filter(order__customer_id=OuterRef("pk"), order__placed_at__gte=since)
+        OrderLine.objects.filter(order__customer__isnull=False, order__placed_at__gte=since)
         .exclude(order__status__in=[Order.Status.CANCELLED, Order.Status.RETURNED])
         .filter(sku__product__launch_date__isnull=False)
         .annotate(
@@ -190,18 +184,16 @@ def new_arrival_lovers(*, thresholds: dict, now: dt.datetime, scope=None) -> Que
         )
         .filter(placed_day__gte=F("sku__product__launch_date"), placed_day__lte=F("launch_limit"))
     )
-    counted = Coalesce(
-        Subquery(
-            early_lines.order_by()
-            .values("order__customer_id")
-            .annotate(n=Count("order_id", distinct=True))
-            .values("n")[:1]
-        ),
-        0,
-        output_field=IntegerField(),
+    if scope is not None:
+        early_lines = early_lines.filter(order__customer_id__in=list(scope))
+    buyers = (
+        early_lines.values("order__customer_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .order_by()
+        .filter(n__gte=thresholds["min_orders"])
+        .values("order__customer_id")
     )
-    qs = live_customers(scope).filter(order_count__gte=1).annotate(early_orders=counted)
-    return _ids(qs.filter(early_orders__gte=thresholds["min_orders"]))
+    return _ids(live_customers(scope).filter(order_count__gte=1, pk__in=buyers))
 
 
 def points_collectors(*, thresholds: dict, now: dt.datetime, scope=None) -> QuerySet:
@@ -227,11 +219,10 @@ def _aov_tier(low: int | None, high: int | None):
 def _frequency_tier(low: str | None, high: str | None):
     def rule(*, thresholds: dict, now: dt.datetime, scope=None) -> QuerySet:
         since = now - dt.timedelta(days=thresholds["days"])
-        qs = live_customers(scope).filter(order_count__gte=1).annotate(recent_orders=_purchases_since(since))
-        qs = qs.filter(recent_orders__gte=max(1, thresholds[low]) if low else 1)
-        if high:
-            qs = qs.filter(recent_orders__lt=thresholds[high])
-        return _ids(qs)
+        counted = _recent_purchase_customers(
+            since, at_least=max(1, thresholds[low]) if low else 1, below=thresholds[high] if high else None, scope=scope
+        )
+        return _ids(live_customers(scope).filter(order_count__gte=1, pk__in=counted))
 
     return rule
 
