@@ -50,7 +50,9 @@ class TicketForm(forms.Form):
         field.queryset = Category.objects.filter(is_active=True).select_related("department")
         # Rendered from one plain list (the model iterator would open a server-side cursor).
         rows = categories if categories is not None else list(field.queryset.order_by("department__name", "name"))
-        field.choices = [("", field.empty_label)] + [(c.pk, f"{c.name} → {c.department.name}") for c in rows]
+        field.choices = [("", str(field.empty_label))] + [(c.pk, f"{c.name} → {c.department.name}") for c in rows]
+        for name in ("channel", "priority"):
+            self.fields[name].choices = [(value, str(label)) for value, label in self.fields[name].choices]
 
 
 class NewCustomerForm(forms.Form):

@@ -104,7 +104,11 @@ def customer(request, pk):
     channels = [c for c in request.GET.getlist("channel") if c]
     overview = selectors.customer_overview(pk, page=page, kinds=kinds, channels=channels)
     if request.htmx and request.htmx.target == "timeline":
-        return render(request, "support/_timeline.html", {"ov": overview, "kinds": kinds, "channels": channels})
+        return render(
+            request,
+            "support/_timeline.html",
+            {"ov": overview, "kinds": kinds, "channels": channels, **_timeline_filters()},
+        )
     initial = {
         "order_ref": overview.latest_order.number if overview.latest_order else "",
         "call": request.GET.get("call"),
@@ -128,7 +132,13 @@ def _timeline_filters() -> dict:
     from channels.models import SalesChannel
     from customers.models import Activity
 
-    return {"kind_choices": Activity.Kind.choices, "channel_choices": SalesChannel.Kind.choices}
+    # Plain strings: the template engine probes lazy labels many times per option otherwise.
+    kinds = [(value, str(label)) for value, label in Activity.Kind.choices]
+    return {
+        "kind_choices": kinds,
+        "kind_labels": dict(kinds),
+        "channel_choices": [(value, str(label)) for value, label in SalesChannel.Kind.choices],
+    }
 
 
 def _int(value, default: int) -> int:
