@@ -21,6 +21,7 @@ from django.db.models import Case, F, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from o2o_site.api import Conflict, DomainError, NotFound
 from o2o_site.phones import normalize_phone
@@ -59,25 +60,25 @@ class InvalidIdentifier(DomainError):
 
     code = "invalid_identifier"
     status_code = 400
-    default_message = _("Thông tin định danh không hợp lệ.")
+    default_message = gettext_lazy("Thông tin định danh không hợp lệ.")
 
 
 class ConsentRequired(DomainError):
     code = "no_consent"
     status_code = 409
-    default_message = _("Khách hàng chưa đồng ý nhận tin qua kênh này.")
+    default_message = gettext_lazy("Khách hàng chưa đồng ý nhận tin qua kênh này.")
 
 
 class InsufficientPoints(DomainError):
     code = "insufficient_points"
     status_code = 409
-    default_message = _("Khách hàng không đủ điểm.")
+    default_message = gettext_lazy("Khách hàng không đủ điểm.")
 
 
 class MergeRefused(DomainError):
     code = "merge_refused"
     status_code = 409
-    default_message = _("Không thể gộp hai hồ sơ này.")
+    default_message = gettext_lazy("Không thể gộp hai hồ sơ này.")
 
 
 # --- identity -------------------------------------------------------------------------------
