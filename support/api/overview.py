@@ -71,8 +71,9 @@ def _voucher(v) -> dict:
         "code": v.code,
         "discount_type": getattr(v, "discount_type", ""),
         "discount_value": getattr(v, "discount_value", None),
-        "valid_until": _iso(getattr(v, "valid_until", None) or getattr(v, "expires_at", None)),
+        "valid_to": _iso(getattr(v, "valid_to", None)),
         "store_only": getattr(v, "store_only", True),
+        "stores": [s.code for s in v.stores.all()],
     }
 
 
