@@ -79,6 +79,8 @@ class VoucherAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         instance = self.instance
+        if self.errors:
+            return data
         try:
             services.voucher_terms_check(
                 discount_type=data.get("discount_type", instance.discount_type),
@@ -165,7 +167,8 @@ class VoucherAdmin(admin.ModelAdmin):
             messages.error(request, f"{exc.message} {exc.fields or ''}")
 
     def save_related(self, request, form, formsets, change):
-        form.instance.stores.set(form.cleaned_data.get("stores") or [])
+        if form.instance.pk is not None:
+            form.instance.stores.set(form.cleaned_data.get("stores") or [])
 
 
 @admin.register(Promotion)

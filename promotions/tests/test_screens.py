@@ -121,3 +121,59 @@ def test_bulk_issue_screen_queues_a_batch_and_shows_progress(client, marketer, d
         reverse("promotions:batches"), {"discount_type": "fixed", "discount_value": "1", "valid_days": "1"}
     )
     assert "Chọn một phân khúc" in bad.content.decode()
+
+
+def test_admin_pages_open_and_a_voucher_is_created_through_the_service(client, make_user, store_a):
+    from promotions.models import Voucher
+
+    manager = make_user(Role.MANAGER, is_staff=True)
+    client.force_login(manager)
+    for model in ("voucher", "promotion", "campaign", "redemption", "budgetplan", "auditentry", "upsellrule"):
+        assert client.get(f"/admin/promotions/{model}/").status_code == 200, model
+    assert client.get("/admin/promotions/voucher/add/").status_code == 200
+    response = client.post(
+        "/admin/promotions/voucher/add/",
+        {
+            "code": "ADMIN2026",
+            "status": "active",
+            "discount_type": "fixed",
+            "discount_value": "20000",
+            "min_basket": "0",
+            "valid_from_0": "2026-12-01",
+            "valid_from_1": "00:00:00",
+            "valid_to_0": "2026-12-31",
+            "valid_to_1": "23:59:59",
+            "weekdays": "[]",
+            "store_only": "on",
+            "stores": [store_a.pk],
+            "usage_limit": "10",
+        },
+    )
+    errors = response.context["adminform"].form.errors if response.status_code == 200 else None
+    assert response.status_code == 302, errors
+    voucher = Voucher.objects.get(code="ADMIN2026")
+    assert voucher.created_by == manager
+    assert list(voucher.stores.all()) == [store_a]
+    bad = client.post(
+        "/admin/promotions/voucher/add/", {"code": "X", "discount_type": "percent", "discount_value": "300"}
+    )
+    assert bad.status_code == 200
+
+
+def test_the_counter_page_keeps_its_query_count_with_many_redemptions(
+    client, cashier_a, store_a, django_assert_max_num_queries
+):
+    from promotions.pricing import Basket
+    from promotions.services import voucher_redeem
+
+    make_promotion(name="Giờ vàng", stores=[store_a])
+    client.force_login(cashier_a)
+    voucher = make_voucher(usage_limit=50)
+    voucher_redeem(code=voucher.code, cashier=cashier_a, store=store_a, basket=Basket(given_total=1))
+    with django_assert_max_num_queries(14):
+        client.get(reverse("promotions:cashier"))
+    for _ in range(9):
+        voucher_redeem(code=voucher.code, cashier=cashier_a, store=store_a, basket=Basket(given_total=1))
+    with django_assert_max_num_queries(14):
+        html = client.get(reverse("promotions:cashier")).content.decode()
+    assert html.count(voucher.code) == 10
