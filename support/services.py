@@ -240,7 +240,14 @@ def _move(ticket: Ticket, to_status: str, *, actor, note: str, now: datetime) ->
     elif to_status == Ticket.Status.CLOSED:
         changes["closed_at"] = now
     elif to_status == Ticket.Status.REOPENED:
-        changes.update(resolved_at=None, confirmed_at=None, closed_at=None, escalated_at=None)
+        # A reopened case gets a fresh due time (and may be escalated again if that passes too).
+        changes.update(
+            resolved_at=None,
+            confirmed_at=None,
+            closed_at=None,
+            escalated_at=None,
+            due_at=now + timedelta(minutes=ticket.category.effective_resolution_minutes),
+        )
     if (
         to_status in (Ticket.Status.OPEN, Ticket.Status.WAITING, Ticket.Status.RESOLVED)
         and not ticket.first_response_at

@@ -185,3 +185,13 @@ def test_concurrent_escalation_runs_escalate_once(customer, category):
         t.join()
     assert sum(counts) == 1
     assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.ESCALATION).count() == 1
+
+
+def test_a_reopened_ticket_gets_a_fresh_due_time_and_can_escalate_again(ticket, agent):
+    services.tickets_escalate_overdue(now=ticket.due_at + timedelta(minutes=1))
+    services.ticket_resolve(ticket=ticket, actor=agent)
+    services.ticket_reopen(ticket=ticket, actor=agent, note="Khách báo lỗi lại")
+    ticket.refresh_from_db()
+    assert ticket.escalated_at is None
+    assert ticket.due_at > timezone.now() + timedelta(minutes=100)
+    assert services.tickets_escalate_overdue(now=ticket.due_at + timedelta(minutes=1)) == 1
