@@ -129,3 +129,14 @@ def test_call_list_query_count_does_not_grow(cti, api_as, agent, customer):
     many = count_queries(lambda: client.get("/api/v1/support/calls/"))
     assert many == few
     assert client.get("/api/v1/support/calls/").json()["count"] == 30
+
+
+def test_new_customer_form_refuses_a_bad_number_and_keeps_what_was_typed(client, agent, db):
+    client.force_login(agent)
+    response = client.post(
+        reverse("support:new-customer"), {"full_name": "Đặng Thị Mới", "phone": "12ab", "email": ""}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Đặng Thị Mới" in html and 'value="12ab"' in html
+    assert 'class="error"' in html
