@@ -116,7 +116,9 @@ class Stock(models.Model):
     orders racing for the last unit cannot both win (see services.stock_reserve).
     """
 
-    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="stock", verbose_name=_("SKU"))
+    sku = models.ForeignKey(
+        SKU, on_delete=models.CASCADE, related_name="stock", verbose_name=_("SKU"), db_index=False
+    )  # the unique (sku, location) index serves it
     location = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="stock", verbose_name=_("kho/cửa hàng"))
     on_hand = models.IntegerField(_("tồn thực tế"), default=0)
     reserved = models.IntegerField(_("đang giữ"), default=0)
@@ -186,8 +188,14 @@ class Listing(models.Model):
         PENDING = "pending", _("Chờ đồng bộ")
         FAILED = "failed", _("Lỗi")
 
-    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="listings", verbose_name=_("SKU"))
-    channel = models.ForeignKey(SalesChannel, on_delete=models.CASCADE, related_name="listings", verbose_name=_("kênh"))
+    # No separate FK indexes: the unique (sku, channel) and the (channel, state, next) indexes
+    # serve those lookups, and every index costs on each of the 500k rows a price change rewrites.
+    sku = models.ForeignKey(
+        SKU, on_delete=models.CASCADE, related_name="listings", verbose_name=_("SKU"), db_index=False
+    )
+    channel = models.ForeignKey(
+        SalesChannel, on_delete=models.CASCADE, related_name="listings", verbose_name=_("kênh"), db_index=False
+    )
     external_id = models.CharField(_("mã trên kênh"), max_length=100, blank=True)
     external_parent_id = models.CharField(_("mã sản phẩm trên kênh"), max_length=100, blank=True)
     price_override = MoneyField(_("giá riêng (₫)"), null=True, blank=True)

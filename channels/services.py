@@ -144,7 +144,8 @@ def sku_prices_change(
         raise InvalidInput(fields={"price": [_("Giá phải là số nguyên VND không âm.")]})
     if percent is not None and (not isinstance(percent, int) or percent <= -100):
         raise InvalidInput(fields={"percent": [_("Phần trăm không hợp lệ.")]})
-    qs = skus if isinstance(skus, QuerySet) else SKU.objects.filter(pk__in=[s.pk for s in skus])
+    # A plain pk subquery: callers may pass annotated or sliced querysets.
+    qs = SKU.objects.filter(pk__in=skus.values("pk") if isinstance(skus, QuerySet) else [s.pk for s in skus])
     with transaction.atomic():
         if price is not None:
             qs.update(base_price=price)
@@ -225,15 +226,24 @@ def listings_refresh(
         f" WHERE {t}.id = nv.id"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, selection_params)
-        if not cursor.rowcount:
-            return 0
-        cursor.execute(
-            f"SELECT channel_id, COUNT(*) FROM {t} WHERE sync_state = 'pending' AND id IN ({selection_sql})"
-            " GROUP BY channel_id",
-            selection_params,
-        )
-        per_channel = dict(cursor.fetchall())
+        if connection.vendor == "postgresql":
+            # One statement: the UPDATE reports which channels now have pending rows.
+            cursor.execute(
+                f"WITH changed AS ({sql} RETURNING {t}.channel_id, {t}.sync_state)"
+                " SELECT channel_id, COUNT(*) FROM changed WHERE sync_state = 'pending' GROUP BY channel_id",
+                selection_params,
+            )
+            per_channel = dict(cursor.fetchall())
+        else:
+            cursor.execute(sql, selection_params)
+            if not cursor.rowcount:
+                return 0
+            cursor.execute(
+                f"SELECT channel_id, COUNT(*) FROM {t} WHERE sync_state = 'pending' AND id IN ({selection_sql})"
+                " GROUP BY channel_id",
+                selection_params,
+            )
+            per_channel = dict(cursor.fetchall())
         for channel_id in per_channel:
             _enqueue_push(channel_id)
     return sum(per_channel.values())
@@ -1016,7 +1026,9 @@ def _order_create(
         order.hold_reason = _("SKU không có trong danh mục: %(codes)s") % {"codes": ", ".join(unknown)}
     elif status != S.CANCELLED:
         try:
-            with transaction.atomic():
+            # A savepoint only where a shortage is survivable (the order is then kept, held);
+            # elsewhere the caller's transaction rolls everything back.
+            with transaction.atomic() if hold_on_shortage else contextlib.nullcontext():
                 _lines_reserve(order, rows)
             order.stock_state = Order.StockState.RESERVED
         except InsufficientStock as exc:
