@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from o2o_site.api import NotFound
@@ -19,6 +20,7 @@ from .models import (
     Activity,
     ConsentEvent,
     ConsentState,
+    ConsentText,
     ContactKind,
     ContactPoint,
     Customer,
@@ -214,6 +216,16 @@ def consent_history(customer) -> QuerySet[ConsentEvent]:
         .select_related("text", "recorded_by")
         .order_by("-occurred_at", "-pk")
     )
+
+
+def consent_texts_current() -> dict[str, ConsentText]:
+    """The newest published consent wording per purpose (what staff read out to the customer)."""
+    current: dict[str, ConsentText] = {}
+    for text in ConsentText.objects.filter(published_at__lte=timezone.now()).order_by(
+        "purpose", "-published_at", "-pk"
+    ):
+        current.setdefault(text.purpose, text)
+    return current
 
 
 def messages_for_ref(ref_type: str, ref_id) -> list[Message]:

@@ -718,7 +718,8 @@ def consent_record(
     """Records a grant or withdrawal (append-only) and moves the current state with it.
 
     A grant must be explicit and provable: it needs a source and either the consent text the
-    customer agreed to or evidence (a form id, a call recording). Withdrawal needs only a source.
+    customer agreed to (self-service: web form, Zalo) or evidence (a form id, a call recording);
+    a grant recorded by staff always needs evidence. Withdrawal needs only a source.
     """
     fields: dict[str, list[str]] = {}
     if channel not in ContactChannel.values:
@@ -727,8 +728,12 @@ def consent_record(
         fields["purpose"] = [_("Mục đích không hợp lệ.")]
     if not (source or "").strip():
         fields["source"] = [_("Cần ghi nguồn (quầy, web, tổng đài...).")]
-    if granted and text is None and not (evidence or "").strip():
-        fields["evidence"] = [_("Đồng ý phải có văn bản đồng ý hoặc bằng chứng.")]
+    if granted and not (evidence or "").strip():
+        if text is None:
+            fields["evidence"] = [_("Đồng ý phải có văn bản đồng ý hoặc bằng chứng.")]
+        elif user is not None:
+            # Staff recording a grant (hotline, counter) must say how it can be proven.
+            fields["evidence"] = [_("Ghi rõ bằng chứng: mã cuộc gọi ghi âm, số phiếu đăng ký…")]
     if fields:
         raise DomainError(_("Thông tin đồng ý không hợp lệ."), code="invalid_consent", status_code=400, fields=fields)
     customer = _live(customer)

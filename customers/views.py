@@ -45,6 +45,7 @@ def customer_detail(request, pk: int):
     context.update(
         title=str(customer),
         consent_form=ConsentForm(),
+        consent_texts=selectors.consent_texts_current().values(),
         can_edit_consent=has_role(request.user, Role.MANAGER, Role.AGENT),
         points=selectors.points_ledger(customer)[:10],
         recent_messages=selectors.customer_messages(customer),
@@ -59,7 +60,8 @@ def customer_consent(request, pk: int):
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:
-            services.consent_record(customer=customer, user=request.user, **form.cleaned_data)
+            text = selectors.consent_texts_current().get(form.cleaned_data["purpose"])
+            services.consent_record(customer=customer, user=request.user, text=text, **form.cleaned_data)
             messages.success(request, _("Đã ghi nhận quyết định của khách hàng."))
         except DomainError as exc:
             details = "; ".join(m for msgs in exc.fields.values() for m in msgs)

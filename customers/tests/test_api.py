@@ -169,7 +169,14 @@ def test_consent_and_points_endpoints(api_as, make_user, manager, customer, mark
     _error(bad, 400, "invalid_consent")
     ok = client.post(
         f"/api/v1/customers/{customer.pk}/consents/",
-        {"channel": "sms", "purpose": "marketing", "granted": True, "source": "store", "text_version": "2026-01"},
+        {
+            "channel": "sms",
+            "purpose": "marketing",
+            "granted": True,
+            "source": "store",
+            "text_version": "2026-01",
+            "evidence": "Phiếu ĐK 0042",
+        },
         format="json",
     )
     assert ok.status_code == 201

@@ -78,7 +78,7 @@ def test_detail_of_an_unknown_customer_is_404(client, agent):
     assert client.get(reverse("customers:detail", args=[999999])).status_code == 404
 
 
-def test_agent_records_a_consent_from_the_page(client, agent, customer):
+def test_agent_records_a_consent_from_the_page(client, agent, customer, marketing_text):
     client.force_login(agent)
     url = reverse("customers:consent", args=[customer.pk])
     refused = client.post(url, {"channel": "sms", "purpose": "marketing", "granted": "1", "source": "hotline"})
@@ -94,4 +94,5 @@ def test_agent_records_a_consent_from_the_page(client, agent, customer):
             "evidence": "Ghi âm cuộc gọi #123",
         },
     )
-    assert customer.consents.get().granted is True
+    state = customer.consents.get()
+    assert state.granted is True and state.last_event.text == marketing_text
