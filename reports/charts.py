@@ -17,6 +17,17 @@ from django.utils.safestring import SafeString, mark_safe
 PALETTE = ["#0b6bcb", "#1b7f3b", "#b26a00", "#8e24aa", "#c62828", "#00838f", "#5d4037", "#546e7a"]
 
 WIDTH = 720
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _esc(value) -> str:
+    """HTML-escaped text without the control characters XML forbids in SVG."""
+    text = str(value).translate(_CONTROL)
+    text = "".join(ch for ch in text if not 0xD800 <= ord(ch) <= 0xDFFF and ch not in "\ufffe\uffff")
+    return escape(text)
+
+
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
@@ -55,28 +66,33 @@ def _nice_max(value: float) -> float:
 def _svg_open(height: int, label: str) -> str:
     return (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMidYMid meet" '
-        f'role="img" aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg" {FONT}>'
-        f"<title>{escape(label)}</title>"
+        f'role="img" aria-label="{_esc(label)}" xmlns="http://www.w3.org/2000/svg" {FONT}>'
+        f"<title>{_esc(label)}</title>"
     )
 
 
 def _empty(label: str, message: str) -> SafeString:
     return mark_safe(
         _svg_open(60, label) + f'<text x="{WIDTH // 2}" y="35" text-anchor="middle" fill="#637083">'
-        f"{escape(message)}</text></svg>"
+        f"{_esc(message)}</text></svg>"
     )
 
 
-def _legend(names: Sequence[str], y: int) -> str:
-    parts, x = [], 60
+def _legend(names: Sequence[str], y: int) -> tuple[str, int]:
+    """Legend entries, wrapped onto as many rows as the width needs; answers (svg, rows)."""
+    parts, x, row = [], 60, 0
     for i, name in enumerate(names):
+        width = 28 + 7 * len(name)
+        if x + width > WIDTH - 10 and x > 60:
+            x, row = 60, row + 1
         colour = PALETTE[i % len(PALETTE)]
+        top = y + row * 18
         parts.append(
-            f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{x + 16}" y="{y}" fill="#1d2433">{escape(name)}</text>'
+            f'<rect x="{x}" y="{top - 10}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{x + 16}" y="{top}" fill="#1d2433">{_esc(name)}</text>'
         )
-        x += 28 + 7 * len(name)
-    return "".join(parts)
+        x += width
+    return "".join(parts), row + 1
 
 
 def _axis(top: int, bottom: int, left: int, right: int, max_value: float, fmt: Callable) -> str:
@@ -86,7 +102,7 @@ def _axis(top: int, bottom: int, left: int, right: int, max_value: float, fmt: C
         y = bottom - (bottom - top) * i / 4
         parts.append(
             f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde1e7"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#637083">{escape(fmt(value))}</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#637083">{_esc(fmt(value))}</text>'
         )
     return "".join(parts)
 
@@ -104,13 +120,13 @@ def bar_chart(
     """Vertical bars, one group per label, one bar per series in the group."""
     if not labels or not series or all(not any(s.values) for s in series):
         return _empty(label, empty_message)
-    top, bottom, left, right = 30 if len(series) > 1 else 12, height - 50, 64, WIDTH - 10
+    legend, rows = _legend([s.name for s in series], 16) if len(series) > 1 else ("", 0)
+    height += max(0, rows - 1) * 18
+    top, bottom, left, right = 12 + rows * 18, height - 50, 64, WIDTH - 10
     max_value = _nice_max(max(max((v or 0) for v in s.values) for s in series))
     group_w = (right - left) / len(labels)
     bar_w = max(2.0, min(48.0, group_w * 0.8 / len(series)))
-    parts = [_svg_open(height, label), _axis(top, bottom, left, right, max_value, axis_format)]
-    if len(series) > 1:
-        parts.append(_legend([s.name for s in series], 16))
+    parts = [_svg_open(height, label), _axis(top, bottom, left, right, max_value, axis_format), legend]
     skip = max(1, len(labels) // 14)  # keep the x labels legible on long ranges
     for gi, text in enumerate(labels):
         gx = left + gi * group_w + (group_w - bar_w * len(series)) / 2
@@ -120,12 +136,12 @@ def bar_chart(
             parts.append(
                 f'<rect class="bar" x="{gx + si * bar_w:.1f}" y="{bottom - h:.1f}" width="{bar_w - 1:.1f}" '
                 f'height="{max(h, 0):.1f}" fill="{PALETTE[si % len(PALETTE)]}">'
-                f"<title>{escape(text)} · {escape(s.name)}: {escape(value_format(value))}</title></rect>"
+                f"<title>{_esc(text)} · {_esc(s.name)}: {_esc(value_format(value))}</title></rect>"
             )
         if gi % skip == 0:
             cx = left + gi * group_w + group_w / 2
             parts.append(
-                f'<text x="{cx:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#1d2433">{escape(text[:16])}</text>'
+                f'<text x="{cx:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#1d2433">{_esc(text[:16])}</text>'
             )
     parts.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="#637083"/></svg>')
     return mark_safe("".join(parts))
@@ -144,11 +160,12 @@ def line_chart(
     """One polyline per series over the labels (dates, months), with a dot per point."""
     if not labels or not series or all(not any(s.values) for s in series):
         return _empty(label, empty_message)
-    top, bottom, left, right = 30, height - 50, 64, WIDTH - 16
+    legend, rows = _legend([s.name for s in series], 16)
+    height += max(0, rows - 1) * 18
+    top, bottom, left, right = 12 + rows * 18, height - 50, 64, WIDTH - 16
     max_value = _nice_max(max(max((v or 0) for v in s.values) for s in series))
     step = (right - left) / max(1, len(labels) - 1)
-    parts = [_svg_open(height, label), _axis(top, bottom, left, right, max_value, axis_format)]
-    parts.append(_legend([s.name for s in series], 16))
+    parts = [_svg_open(height, label), _axis(top, bottom, left, right, max_value, axis_format), legend]
     for si, s in enumerate(series):
         colour = PALETTE[si % len(PALETTE)]
         points = []
@@ -164,15 +181,13 @@ def line_chart(
             for x, y, value, text in points:
                 parts.append(
                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
-                    f"<title>{escape(text)} · {escape(s.name)}: {escape(value_format(value))}</title></circle>"
+                    f"<title>{_esc(text)} · {_esc(s.name)}: {_esc(value_format(value))}</title></circle>"
                 )
     skip = max(1, len(labels) // 12)
     for i, text in enumerate(labels):
         if i % skip == 0:
             x = left + i * step if len(labels) > 1 else (left + right) / 2
-            parts.append(
-                f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#1d2433">{escape(text)}</text>'
-            )
+            parts.append(f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#1d2433">{_esc(text)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))
 
@@ -203,10 +218,10 @@ def funnel_chart(
             rate = f" ({value * 100 / previous:.1f}%)".replace(".", ",") if previous else " (—)"
         parts.append(
             f'<rect class="funnel-step" x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h}" rx="4" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(name)}: {escape(value_format(value))}{rate}</title></rect>'
-            f'<text x="{left - 8}" y="{y + row_h / 2 + 4:.0f}" text-anchor="end" fill="#1d2433">{escape(name)}</text>'
+            f'fill="{PALETTE[i % len(PALETTE)]}"><title>{_esc(name)}: {_esc(value_format(value))}{rate}</title></rect>'
+            f'<text x="{left - 8}" y="{y + row_h / 2 + 4:.0f}" text-anchor="end" fill="#1d2433">{_esc(name)}</text>'
             f'<text x="{left + span / 2:.0f}" y="{y + row_h / 2 + 4:.0f}" text-anchor="middle" fill="#fff" '
-            f'stroke="#13233f" stroke-width="0.3" font-weight="600">{escape(value_format(value))}{escape(rate)}</text>'
+            f'stroke="#13233f" stroke-width="0.3" font-weight="600">{_esc(value_format(value))}{_esc(rate)}</text>'
         )
         previous = value
     parts.append("</svg>")
