@@ -70,6 +70,20 @@ class StockReceiveIn(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
+class StockAdjustIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    location = serializers.CharField(max_length=32)
+    delta = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
+    note = serializers.CharField(max_length=300)
+
+
+class StockTransferIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    source = serializers.CharField(max_length=32)
+    target = serializers.CharField(max_length=32)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+
 class ListingOut(serializers.ModelSerializer):
     sku = serializers.CharField(source="sku.code")
     channel = serializers.CharField(source="channel.code")

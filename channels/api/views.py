@@ -82,6 +82,57 @@ class StockListApi(generics.ListAPIView):
         return selectors.stock_list()
 
 
+def _sku(code: str, field: str = "sku") -> SKU:
+    sku = SKU.objects.filter(code=code).first()
+    if sku is None:
+        raise SkuNotFound(fields={field: [_("Không tìm thấy SKU.")]}, status_code=422)
+    return sku
+
+
+def _location(code: str, field: str = "location") -> Store:
+    location = selectors.store_get_by_code(code)
+    if location is None:
+        raise StoreNotFound(fields={field: [_("Không tìm thấy kho/cửa hàng.")]})
+    return location
+
+
+class StockAdjustApi(APIView):
+    """`POST /api/v1/stock/adjust/` `{"sku", "location", "delta", "note"}` (a counted correction)."""
+
+    permission_classes = [HasRole]
+    allowed_roles = STOCK_ROLES
+
+    def post(self, request):
+        data = s.StockAdjustIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        stock = services.stock_adjust(
+            sku=_sku(v["sku"]), location=_location(v["location"]), delta=v["delta"], by=request.user, note=v["note"]
+        )
+        return Response(s.StockOut(stock).data)
+
+
+class StockTransferApi(APIView):
+    """`POST /api/v1/stock/transfer/` `{"sku", "source", "target", "quantity"}`."""
+
+    permission_classes = [HasRole]
+    allowed_roles = STOCK_ROLES
+
+    def post(self, request):
+        data = s.StockTransferIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        sku = _sku(v["sku"])
+        services.stock_transfer(
+            sku=sku,
+            source=_location(v["source"], "source"),
+            target=_location(v["target"], "target"),
+            quantity=v["quantity"],
+            by=request.user,
+        )
+        return Response(s.StockOut(selectors.stock_for_sku(sku), many=True).data)
+
+
 class StockReceiveApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = STOCK_ROLES
@@ -90,12 +141,8 @@ class StockReceiveApi(APIView):
         data = s.StockReceiveIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        sku = SKU.objects.filter(code=v["sku"]).first()
-        if sku is None:
-            raise SkuNotFound(fields={"sku": [_("Không tìm thấy SKU.")]}, status_code=422)
-        location = selectors.store_get_by_code(v["location"])
-        if location is None:
-            raise StoreNotFound(fields={"location": [_("Không tìm thấy kho/cửa hàng.")]})
+        sku = _sku(v["sku"])
+        location = _location(v["location"])
         stock = services.stock_receive(
             sku=sku, location=location, quantity=v["quantity"], by=request.user, note=v["note"]
         )

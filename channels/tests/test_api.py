@@ -211,3 +211,34 @@ def test_shopee_webhook_verifies_url_and_body(client, settings, shopee):
     assert r.status_code == 200
     event = InboundEvent.objects.get()
     assert (event.shop_id, event.event_id) == ("7", "3:2511X:READY_TO_SHIP:5")
+
+
+def test_stock_adjust_and_transfer(api_as, inventory_user, warehouse, store, stocked, shopee):
+    # given
+    stocked(5)
+    services.order_ingest(channel_code="shopee", payload=order_payload(quantity=3))
+    client = api_as(inventory_user)
+    # when: cannot count below what orders hold
+    below = client.post(
+        "/api/v1/stock/adjust/", {"sku": "AO-001", "location": "kho-hn", "delta": -3, "note": "kiểm kê"}, format="json"
+    )
+    ok = client.post(
+        "/api/v1/stock/adjust/", {"sku": "AO-001", "location": "kho-hn", "delta": -2, "note": "hỏng"}, format="json"
+    )
+    short = client.post(
+        "/api/v1/stock/transfer/",
+        {"sku": "AO-001", "source": "kho-hn", "target": "hn-01", "quantity": 1},
+        format="json",
+    )
+    # then
+    assert below.status_code == 409 and below.json()["error"]["code"] == "insufficient_stock"
+    assert ok.status_code == 200 and ok.json()["available"] == 0
+    assert short.status_code == 409
+    client.post("/api/v1/stock/receive/", {"sku": "AO-001", "location": "kho-hn", "quantity": 4}, format="json")
+    moved = client.post(
+        "/api/v1/stock/transfer/",
+        {"sku": "AO-001", "source": "kho-hn", "target": "hn-01", "quantity": 4},
+        format="json",
+    )
+    assert moved.status_code == 200
+    assert {row["location"]: row["on_hand"] for row in moved.json()} == {"hn-01": 4, "kho-hn": 3}
