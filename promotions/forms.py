@@ -12,7 +12,8 @@ from o2o_site.api import DomainError
 
 from .pricing import MAX_AMOUNT, Basket, basket_from_payload
 
-_LINE = re.compile(r"^\s*(?P<sku>[^\s,;x×*]+)\s*(?:[\s,;x×*]+\s*(?P<qty>\d+))?\s*$", re.IGNORECASE)
+# "SKU-123 2", "SKU-123, 2", "SKU-123 x 2", "8931234567890*3" or just "SKU-123" (one unit).
+_LINE = re.compile(r"^\s*(?P<sku>\S+?)(?:(?:\s*[,;×*]\s*|\s+[xX×]\s*|\s+)(?P<qty>\d{1,5}))?\s*$")
 
 
 class CounterForm(forms.Form):
@@ -116,3 +117,8 @@ class BatchForm(forms.Form):
         if data.get("discount_type") == "percent" and (data.get("discount_value") or 0) > 100:
             self.add_error("discount_value", _("Phần trăm giảm phải từ 1 đến 100."))
         return data
+
+
+def form_errors_text(form: forms.Form) -> str:
+    """Every error of a form as one sentence, for a fragment that does not show the form itself."""
+    return " ".join(str(message) for messages in form.errors.values() for message in messages)

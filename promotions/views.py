@@ -21,7 +21,7 @@ from o2o_site.roles import Role, role_required
 
 from . import selectors, services
 from .errors import RateLimited
-from .forms import BatchForm, CounterForm
+from .forms import BatchForm, CounterForm, form_errors_text
 
 SESSION_STORE = "promotions.cashier_store"
 
@@ -91,7 +91,9 @@ def cashier_check(request):
         except RateLimited as exc:
             context["error"] = exc.message
         except DomainError as exc:
-            context.setdefault("error", exc.message if not form.errors else None)
+            context["error"] = exc.message
+    if form.errors:
+        context["error"] = form_errors_text(form)
     return _render_counter(request, context, "promotions/_counter_result.html")
 
 
@@ -118,6 +120,8 @@ def cashier_confirm(request):
             return _render_counter(request, context, "promotions/_counter_receipt.html")
         except DomainError as exc:
             context["error"] = exc.message
+    if form.errors:
+        context["error"] = form_errors_text(form)
     return _render_counter(request, context, "promotions/_counter_result.html")
 
 

@@ -177,3 +177,30 @@ def test_the_counter_page_keeps_its_query_count_with_many_redemptions(
     with django_assert_max_num_queries(14):
         html = client.get(reverse("promotions:cashier")).content.decode()
     assert html.count(voucher.code) == 10
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("PHONE-X 2", [{"sku": "PHONE-X", "quantity": 2}]),
+        ("PHONE-X", [{"sku": "PHONE-X", "quantity": 1}]),
+        ("sku-1, 3\n\n8931234567890*2", [{"sku": "sku-1", "quantity": 3}, {"sku": "8931234567890", "quantity": 2}]),
+        ("BOX x 4", [{"sku": "BOX", "quantity": 4}]),
+    ],
+)
+def test_the_counter_reads_typed_lines(typed, expected):
+    from promotions.forms import CounterForm
+
+    form = CounterForm({"lines": typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["lines"] == expected
+
+
+def test_unknown_sku_and_bad_lines_are_told_in_the_result(client, cashier_a):
+    client.force_login(cashier_a)
+    unknown = client.post(reverse("promotions:cashier-check"), {"lines": "NOPE 2"}, HTTP_HX_REQUEST="true")
+    assert "Không tìm thấy SKU “NOPE”" in unknown.content.decode()
+    bad = client.post(reverse("promotions:cashier-check"), {"lines": "A 2 3"}, HTTP_HX_REQUEST="true")
+    assert "Không hiểu dòng 1" in bad.content.decode()
+    empty = client.post(reverse("promotions:cashier-check"), {}, HTTP_HX_REQUEST="true")
+    assert "Nhập tổng tiền hoặc các dòng hàng" in empty.content.decode()
