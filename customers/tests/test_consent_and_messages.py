@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -83,8 +84,8 @@ def test_message_falls_back_to_a_channel_with_consent(customer, grant):
 class FakeGateway:
     """A local SMS gateway: fails the first `fail_first` requests with 500, dedups on Idempotency-Key."""
 
-    def __init__(self, fail_first: int = 1, zalo: bool = False):
-        self.fail_first, self.zalo = fail_first, zalo
+    def __init__(self, fail_first: int = 1, zalo: bool = False, delay: float = 0.0):
+        self.fail_first, self.zalo, self.delay = fail_first, zalo, delay
         self.requests: list[dict] = []
         self.delivered: dict[str, dict] = {}
         gateway = self
@@ -95,6 +96,7 @@ class FakeGateway:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                time.sleep(gateway.delay)
                 gateway.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 if len(gateway.requests) <= gateway.fail_first:
                     self.send_response(500)
@@ -192,3 +194,39 @@ def test_zalo_zns_adapter_sends_the_template_to_the_phone(customer, settings, gr
             "template_data": {"order": "SO-1", "amount": "150000"},
             "tracking_id": "zns-1",
         }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_the_same_message_send_it_once(settings, monkeypatch):
+    from django.db import connection
+
+    from customers import services
+    from customers.services import customer_resolve
+
+    with FakeGateway(fail_first=0, delay=0.3) as gateway:
+        # given: a pending message whose task two workers picked up at once
+        settings.CUSTOMERS_SMS_ADAPTER = "http"
+        settings.CUSTOMERS_SMS_GATEWAY_URL = gateway.url
+        monkeypatch.setattr(services, "_enqueue_delivery", lambda message_id: None)
+        customer = customer_resolve(full_name="Hai Worker", phone="0966000111").customer
+        message = message_send(customer=customer, channel="sms", purpose="service", body="x", idempotency_key="w-1")
+        barrier = threading.Barrier(2)
+        outcomes = []
+
+        def work():
+            try:
+                barrier.wait(timeout=10)
+                outcomes.append(message_deliver(message_id=message.pk))
+            finally:
+                connection.close()
+
+        # when
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # then: the row lock (skip_locked) let only one of them call the gateway
+        assert sorted(outcomes) == ["sent", "skipped"]
+        assert len(gateway.requests) == 1
