@@ -87,3 +87,17 @@ def test_admin_exports_and_erases_personal_data(client, django_user_model):
     client.post(url, {"action": "erase_personal_data", "_selected_action": [customer.pk]})
     customer.refresh_from_db()
     assert customer.is_erased and customer.full_name == ""
+
+
+def test_admin_lists_keep_a_flat_query_count(client, django_user_model, django_assert_max_num_queries):
+    from customers.services import segment_sync_members
+    from customers.tests.factories import SegmentFactory
+
+    admin_user = django_user_model.objects.create_superuser("root", "r@x.vn", "pw-123456")
+    client.force_login(admin_user)
+    customers = [customer_resolve(full_name=f"K {i}", phone=f"09090010{i:02d}").customer for i in range(30)]
+    for i in range(5):
+        segment_sync_members(segment=SegmentFactory(), customer_ids=[c.pk for c in customers[i:]])
+    for url in ("admin:customers_customer_changelist", "admin:customers_segment_changelist"):
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse(url)).status_code == 200
