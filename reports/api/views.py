@@ -4,6 +4,7 @@ Thin: parse, call a selector/service, render. Errors leave as the one error body
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +24,7 @@ class O2OReportApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = ROLES
 
-    @extend_schema(parameters=[s.O2OQuerySerializer])
+    @extend_schema(parameters=[s.O2OQuerySerializer], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         query = s.O2OQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -54,7 +55,7 @@ class SegmentPreviewApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = ROLES
 
-    @extend_schema(request=s.SegmentPreviewSerializer)
+    @extend_schema(request=s.SegmentPreviewSerializer, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
         body = s.SegmentPreviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
