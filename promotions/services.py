@@ -39,7 +39,7 @@ from .models import (
     VoucherBatch,
     VoucherCustomerUse,
 )
-from .pricing import Basket, PricedBasket, basket_from_payload, basket_price  # noqa: F401  (re-export)
+from .pricing import Adjustment, Basket, PricedBasket, basket_from_payload, basket_price  # noqa: F401  (re-export)
 
 logger = logging.getLogger(__name__)
 
@@ -567,6 +567,7 @@ def voucher_redeem(
                 redeemed_at=at,
             )
             redemption.voucher = voucher
+            redemption.reason = adjustment.reason if adjustment else ""  # for the receipt (not stored)
             _record_redemption_activity(redemption)
             return redemption
     except (VoucherRefused, IntegrityError):
@@ -941,6 +942,20 @@ def cashier_checkout(
             customer = customer or redemption.customer
         # The promotions part, priced by the same engine at the same instant as the redemption.
         priced = basket_price(basket, store=store, at=redemption.redeemed_at if redemption else None, customer=customer)
+        if redemption is not None:
+            # The receipt shows the voucher as it was applied (the code is used now: not re-priced).
+            voucher = redemption.voucher
+            priced.vouchers.append(
+                Adjustment(
+                    source="voucher",
+                    id=voucher.pk,
+                    label=voucher.code,
+                    amount=redemption.discount,
+                    reason=getattr(redemption, "reason", "") or _("Voucher %(c)s") % {"c": voucher.code},
+                    campaign_id=voucher.campaign_id,
+                    gift_sku=voucher.gift_sku.code if voucher.gift_sku_id else "",
+                )
+            )
         discount = priced.promotion_discount + (redemption.discount if redemption else 0)
         total = max(0, priced.subtotal - discount)
         order = store_sale_create(

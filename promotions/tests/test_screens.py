@@ -62,6 +62,7 @@ def test_check_then_confirm_redeems_and_records_the_store_sale(client, cashier_a
     receipt = client.post(reverse("promotions:cashier-confirm"), confirm, HTTP_HX_REQUEST="true")
     assert receipt.status_code == 200
     assert "Hóa đơn" in receipt.content.decode()
+    assert "850.000 ₫" in receipt.content.decode() and voucher.code in receipt.content.decode()
     again = client.post(reverse("promotions:cashier-confirm"), confirm, HTTP_HX_REQUEST="true")
     assert again.status_code == 200
     redemption = Redemption.objects.get()
