@@ -104,6 +104,8 @@ def _store_events(ids: list[int], rng: random.Random, now: dt.datetime, n: int) 
         )
         stores.append((store, channel))
     checkins, orders = [], []
+    run = len(_STATE)
+    _STATE[f"store-events-{run}"] = True
     for k in range(n):
         store, channel = rng.choice(stores)
         cid = rng.choice(ids)
@@ -112,7 +114,7 @@ def _store_events(ids: list[int], rng: random.Random, now: dt.datetime, n: int) 
         if rng.random() < 0.5:
             orders.append(
                 Order(
-                    number=f"BR{k:08d}",
+                    number=f"B{run}-{k:08d}",
                     channel=channel,
                     store=store,
                     customer_id=cid,
