@@ -16,10 +16,23 @@ class PromotionsConfig(AppConfig):
         navigation.register(_("Khuyến mãi"), "promotions:overview", [Role.MANAGER, Role.MARKETING], order=45)
         register_periodic("promotions.voucher_batches_resume", "promotions.voucher_batches_resume", 300)
 
-        try:
-            from customers.registry import register_customer_fk
-        except ImportError:  # customers' registry not there yet
-            return
+        from customers.registry import register_customer_fk, register_erase, register_export
+
+        # A merge moves the duplicate's vouchers and redemptions to the survivor. (Per-customer
+        # use counts of shared codes stay with the duplicate: moving them could collide.)
         register_customer_fk("promotions.Voucher", "customer")
         register_customer_fk("promotions.Redemption", "customer")
-        register_customer_fk("promotions.VoucherCustomerUse", "customer")
+        register_export("promotions", _export)
+        register_erase(_erase)
+
+
+def _export(customer):
+    from .selectors import customer_promotions_export
+
+    return customer_promotions_export(customer)
+
+
+def _erase(customer) -> None:
+    from .services import customer_promotions_erase
+
+    customer_promotions_erase(customer)

@@ -252,3 +252,35 @@ def budget_plan_current(day: dt.date | None = None) -> BudgetPlan | None:
     day = day or timezone.localdate()
     qs = BudgetPlan.objects.order_by("-starts_on", "-pk")
     return qs.filter(starts_on__lte=day, ends_on__gte=day).first() or qs.first()
+
+
+def customer_promotions_export(customer) -> dict:
+    """The customer's vouchers and redemptions, for the personal-data export (customers' registry)."""
+    vouchers = Voucher.objects.filter(customer=customer).select_related("campaign").order_by("pk")
+    redemptions = Redemption.objects.filter(customer=customer).select_related("voucher", "store").order_by("pk")
+    return {
+        "vouchers": [
+            {
+                "code": v.code,
+                "discount_type": v.discount_type,
+                "discount_value": v.discount_value,
+                "valid_from": v.valid_from.isoformat(),
+                "valid_to": v.valid_to.isoformat(),
+                "used_count": v.used_count,
+                "status": v.status,
+                "campaign": v.campaign.name if v.campaign else None,
+            }
+            for v in vouchers
+        ],
+        "redemptions": [
+            {
+                "code": r.voucher.code,
+                "store": r.store.code if r.store else None,
+                "discount": r.discount,
+                "total": r.total,
+                "status": r.status,
+                "redeemed_at": r.redeemed_at.isoformat(),
+            }
+            for r in redemptions
+        ],
+    }

@@ -985,3 +985,9 @@ def counter_quote(*, store, user, basket: Basket, code: str = "", customer=None,
     if any(r.error_code == "not_found" for r in priced.refused):
         lookup_failed(user=user, ip=ip)
     return priced
+
+
+def customer_promotions_erase(customer) -> None:
+    """Erasure (customers' registry): the customer's unused personal vouchers stop working.
+    Redemptions stay, as financial records of the now anonymous profile."""
+    Voucher.objects.filter(customer=customer, status=Voucher.Status.ACTIVE).update(status=Voucher.Status.DISABLED)

@@ -306,3 +306,14 @@ def test_huge_amounts_are_refused_politely(api_as, marketer, cashier_a):
     assert response.status_code == 400
     quote = api_as(cashier_a).post("/api/v1/promotions/quote/", {"total": 10**15}, format="json")
     assert quote.status_code == 400 and "basket.total" in quote.json()["error"]["fields"]
+
+
+def test_export_and_erase_cover_vouchers(customer, store_a, cashier_a):
+    from customers.services import customer_erase, customer_export
+
+    voucher = voucher_issue(customer=customer, discount_type="fixed", discount_value=10_000)
+    data = customer_export(customer=customer)
+    assert data["promotions"]["vouchers"][0]["code"] == voucher.code
+    customer_erase(customer=customer, reason="yêu cầu")
+    voucher.refresh_from_db()
+    assert voucher.status == Voucher.Status.DISABLED
