@@ -576,7 +576,13 @@ def basket_price(
     refused codes with the reason, what is nearly there, and the total. Reads only.
     `promotions` may be given (already loaded) to skip the lookup.
     """
-    from .selectors import customer_segment_codes, promotions_active, voucher_customer_uses, vouchers_by_codes
+    from .selectors import (
+        customer_segment_codes,
+        promotions_active,
+        voucher_customer_uses,
+        voucher_store_ids,
+        vouchers_by_codes,
+    )
 
     at = at or timezone.now()
     place = Place(store_id=store.pk if store else None, channel_id=channel.pk if channel else None)
@@ -605,7 +611,7 @@ def basket_price(
         refusal = voucher_refusal(
             voucher,
             place=place,
-            store_ids={s.pk for s in voucher.stores.all()} if voucher else set(),
+            store_ids=voucher_store_ids(voucher) if voucher else set(),
             at=at,
             customer_id=customer_id,
             customer_uses=uses.get(voucher.pk, 0) if voucher else 0,
