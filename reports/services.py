@@ -151,6 +151,7 @@ def segments_refresh_customers(
     scope = sorted({int(c) for c in customer_ids if c})
     if not scope:
         return {}
+    builtin_segments_ensure()
     result = {}
     for segment in Segment.objects.filter(is_active=True).order_by("pk"):
         ids_qs = _members_queryset(segment, now=at, scope=scope)
