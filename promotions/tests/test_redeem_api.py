@@ -334,3 +334,26 @@ def test_quote_online_for_the_website(api_as, marketer, website):
     assert response.status_code == 200, response.content
     assert [p["name"] for p in response.json()["promotions"]] == ["Online 5%"]
     assert response.json()["total"] == 190_000
+
+
+@pytest.mark.redis
+def test_the_guessing_limit_is_shared_through_redis(api_as, cashier_a, settings):
+    # given: the cache every server process shares (a key prefix of its own, never a flush)
+    import uuid
+
+    from django.core.cache import caches
+
+    from o2o_site.testing import redis_url
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url(),
+            "KEY_PREFIX": f"test-promotions-{uuid.uuid4().hex}",
+        }
+    }
+    settings.PROMOTIONS_LOOKUP_FAILURES_PER_MINUTE = 3
+    assert caches["default"].__class__.__name__ == "RedisCache"  # Django's test signals swapped it
+    client = api_as(cashier_a)
+    codes = [client.post(VALIDATE, {"code": f"NOPE{i:06d}", "basket": {"total": 1}}, format="json") for i in range(4)]
+    assert [r.status_code for r in codes] == [422, 422, 422, 429]
