@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import Campaign, CampaignSpend, Promotion, Redemption, Voucher, VoucherBatch
+from ..models import BudgetPlan, Campaign, CampaignSpend, Promotion, Redemption, Voucher, VoucherBatch
 
 
 class PlaceInput(serializers.Serializer):
@@ -261,3 +261,27 @@ class BatchOutput(serializers.ModelSerializer):
 
 
 ERROR_HELP = _('Lỗi trả về theo dạng {"error": {"code", "message", "fields"}}.')
+
+
+class BudgetPlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BudgetPlan
+        fields = [
+            "id",
+            "name",
+            "starts_on",
+            "ends_on",
+            "total_budget",
+            "awareness_percent",
+            "acquisition_percent",
+            "conversion_percent",
+            "retention_percent",
+            "expansion_percent",
+        ]
+        extra_kwargs = {
+            "total_budget": {"min_value": 0},
+            **{
+                f"{s}_percent": {"max_value": 100}
+                for s in ("awareness", "acquisition", "conversion", "retention", "expansion")
+            },
+        }

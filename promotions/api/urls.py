@@ -9,6 +9,7 @@ router.register("campaigns", views.CampaignViewSet, basename="campaign")
 router.register("promotions", views.PromotionViewSet, basename="promotion")
 router.register("redemptions", views.RedemptionViewSet, basename="redemption")
 router.register("voucher-batches", views.VoucherBatchViewSet, basename="voucher-batch")
+router.register("budget-plans", views.BudgetPlanViewSet, basename="budget-plan")
 
 # The action paths come first so that "quote", "validate" and "redeem" never read as an id.
 urlpatterns = [

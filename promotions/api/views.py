@@ -434,3 +434,36 @@ class VoucherBatchViewSet(
 
 
 __all__ = ["Campaign"]
+
+
+class BudgetPlanViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """/api/v1/budget-plans/ — the marketing budget by journey stage; `/{id}/report/` planned vs spent."""
+
+    permission_classes = [HasRole]
+    allowed_roles = MANAGE
+    serializer_class = s.BudgetPlanSerializer
+    ordering = ["-starts_on", "-pk"]
+
+    def get_queryset(self):
+        from ..models import BudgetPlan
+
+        return BudgetPlan.objects.all()
+
+    def create(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        shares = {stage: v.pop(f"{stage}_percent") for stage in list(_STAGES) if f"{stage}_percent" in v}
+        plan = services.budget_plan_create(shares=shares, **v)
+        return Response(self.get_serializer(plan).data, status=201)
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk=None):
+        plan = self.get_object()
+        return Response({"plan": self.get_serializer(plan).data, "stages": selectors.budget_plan_vs_actual(plan)})
+
+
+_STAGES = ("awareness", "acquisition", "conversion", "retention", "expansion")

@@ -317,3 +317,22 @@ def test_export_and_erase_cover_vouchers(customer, store_a, cashier_a):
     customer_erase(customer=customer, reason="yêu cầu")
     voucher.refresh_from_db()
     assert voucher.status == Voucher.Status.DISABLED
+
+
+def test_budget_plan_api_with_the_default_split_and_its_report(api_as, marketer):
+    client = api_as(marketer)
+    created = client.post(
+        "/api/v1/budget-plans/",
+        {"name": "Quý 1", "starts_on": "2027-01-01", "ends_on": "2027-03-31", "total_budget": 300_000_000},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["awareness_percent"] == 40 and created.json()["expansion_percent"] == 5
+    report = client.get(f"/api/v1/budget-plans/{created.json()['id']}/report/").json()
+    assert [row["planned"] for row in report["stages"]] == [120_000_000, 90_000_000, 45_000_000, 30_000_000, 15_000_000]
+    bad = client.post(
+        "/api/v1/budget-plans/",
+        {"name": "x", "starts_on": "2027-01-01", "ends_on": "2027-03-31", "total_budget": 1, "awareness_percent": 90},
+        format="json",
+    )
+    assert bad.status_code == 400 and "shares" in bad.json()["error"]["fields"]
