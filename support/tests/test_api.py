@@ -199,3 +199,11 @@ def test_admin_screens_open_for_a_manager(client, make_user, ticket):
     for name in ("department", "category", "ticket", "ticketevent", "calllog", "agentprofile"):
         assert client.get(reverse(f"admin:support_{name}_changelist")).status_code == 200
     assert client.get(reverse("admin:support_ticket_change", args=[ticket.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["status=bogus", "overdue=maybe", "page=abc", "department=nope&priority=x"])
+def test_bad_filters_never_answer_500(client, api_as, agent, ticket, query):
+    client.force_login(agent)
+    assert client.get(reverse("support:tickets") + "?" + query).status_code in (200, 404)
+    assert api_as(agent).get("/api/v1/support/tickets/?" + query).status_code in (200, 400, 404)
+    assert api_as(agent).get("/api/v1/support/tickets/abc/").status_code == 404

@@ -133,9 +133,7 @@ def test_call_list_query_count_does_not_grow(cti, api_as, agent, customer):
 
 def test_new_customer_form_refuses_a_bad_number_and_keeps_what_was_typed(client, agent, db):
     client.force_login(agent)
-    response = client.post(
-        reverse("support:new-customer"), {"full_name": "Đặng Thị Mới", "phone": "12ab", "email": ""}
-    )
+    response = client.post(reverse("support:new-customer"), {"full_name": "Đặng Thị Mới", "phone": "12ab", "email": ""})
     html = response.content.decode()
     assert response.status_code == 200
     assert "Đặng Thị Mới" in html and 'value="12ab"' in html
