@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ContactChannel, Lifecycle, Purpose
+from .models import ContactChannel, ContactKind, Lifecycle, Purpose
 
 
 class CustomerSearchForm(forms.Form):
@@ -41,6 +41,11 @@ class ConsentForm(forms.Form):
         help_text=_("Ví dụ: mã cuộc gọi ghi âm, số phiếu đăng ký có chữ ký."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ContactAddForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Loại"), choices=ContactKind.choices)
+    value = forms.CharField(label=_("Giá trị"), max_length=254)
 
 
 class CsvImportForm(forms.Form):

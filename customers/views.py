@@ -13,7 +13,7 @@ from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import Role, has_role, role_required
 
 from . import selectors, services
-from .forms import ConsentForm, CustomerSearchForm
+from .forms import ConsentForm, ContactAddForm, CustomerSearchForm
 from .models import Activity
 
 STAFF = (Role.MANAGER, Role.MARKETING, Role.AGENT)
@@ -37,20 +37,9 @@ def customer_detail(request, pk: int):
     customer = _or_404(selectors.customer_profile, pk)
     if customer.pk != pk:
         return redirect("customers:detail", pk=customer.pk)
-    kinds = [k for k in request.GET.getlist("kind") if k in Activity.Kind.values]
-    timeline = selectors.customer_timeline(customer, kinds=kinds, page=request.GET.get("page") or 1)
-    context = {"customer": customer, "timeline": timeline, "kinds": Activity.Kind.choices, "selected_kinds": kinds}
     if request.htmx and request.GET.get("part") == "timeline":
-        return render(request, "customers/_timeline.html", context)
-    context.update(
-        title=str(customer),
-        consent_form=ConsentForm(),
-        consent_texts=selectors.consent_texts_current().values(),
-        can_edit_consent=has_role(request.user, Role.MANAGER, Role.AGENT),
-        points=selectors.points_ledger(customer)[:10],
-        recent_messages=selectors.customer_messages(customer),
-    )
-    return render(request, "customers/detail.html", context)
+        return render(request, "customers/_timeline.html", _timeline_context(request, customer))
+    return render(request, "customers/detail.html", _detail_context(request, customer))
 
 
 @require_POST
@@ -62,13 +51,61 @@ def customer_consent(request, pk: int):
         try:
             text = selectors.consent_texts_current().get(form.cleaned_data["purpose"])
             services.consent_record(customer=customer, user=request.user, text=text, **form.cleaned_data)
-            messages.success(request, _("Đã ghi nhận quyết định của khách hàng."))
         except DomainError as exc:
-            details = "; ".join(m for msgs in exc.fields.values() for m in msgs)
-            messages.error(request, f"{exc.message} {details}".strip())
-    else:
-        messages.error(request, _("Thông tin đồng ý chưa hợp lệ."))
-    return redirect("customers:detail", pk=customer.pk)
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Đã ghi nhận quyết định của khách hàng."))
+            return redirect("customers:detail", pk=customer.pk)
+    # Re-render with what was typed (the evidence note is not lost) and the reasons.
+    context = _detail_context(request, selectors.customer_profile(customer.pk), consent_form=form)
+    return render(request, "customers/detail.html", context, status=400)
+
+
+@require_POST
+@role_required(Role.MANAGER, Role.AGENT)
+def customer_contact_add(request, pk: int):
+    customer = _or_404(selectors.customer_get, pk)
+    form = ContactAddForm(request.POST)
+    if form.is_valid():
+        try:
+            services.customer_add_contact(customer=customer, source="staff", **form.cleaned_data)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Đã thêm thông tin liên hệ."))
+            return redirect("customers:detail", pk=customer.pk)
+    context = _detail_context(request, selectors.customer_profile(customer.pk), contact_form=form)
+    return render(request, "customers/detail.html", context, status=400)
+
+
+def _timeline_context(request, customer) -> dict:
+    kinds = [k for k in request.GET.getlist("kind") if k in Activity.Kind.values]
+    timeline = selectors.customer_timeline(customer, kinds=kinds, page=request.GET.get("page") or 1)
+    return {"customer": customer, "timeline": timeline, "kinds": Activity.Kind.choices, "selected_kinds": kinds}
+
+
+def _detail_context(request, customer, *, consent_form=None, contact_form=None) -> dict:
+    return {
+        **_timeline_context(request, customer),
+        "title": str(customer),
+        "consent_form": consent_form or ConsentForm(),
+        "contact_form": contact_form or ContactAddForm(),
+        "consent_texts": selectors.consent_texts_current().values(),
+        "can_edit": has_role(request.user, Role.MANAGER, Role.AGENT) and not customer.is_erased,
+        "points": selectors.points_ledger(customer)[:10],
+        "recent_messages": selectors.customer_messages(customer),
+    }
+
+
+def _form_errors(form, exc: DomainError) -> None:
+    """Puts a service's refusal on the form: per field where it says which, else on the form."""
+    placed = False
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
 
 
 def _or_404(selector, pk):

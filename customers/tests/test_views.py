@@ -82,7 +82,8 @@ def test_agent_records_a_consent_from_the_page(client, agent, customer, marketin
     client.force_login(agent)
     url = reverse("customers:consent", args=[customer.pk])
     refused = client.post(url, {"channel": "sms", "purpose": "marketing", "granted": "1", "source": "hotline"})
-    assert refused.status_code == 302
+    assert refused.status_code == 400
+    assert "Ghi rõ bằng chứng" in refused.content.decode()
     assert not customer.consents.exists()  # a grant needs evidence
     client.post(
         url,
@@ -96,3 +97,17 @@ def test_agent_records_a_consent_from_the_page(client, agent, customer, marketin
     )
     state = customer.consents.get()
     assert state.granted is True and state.last_event.text == marketing_text
+
+
+def test_agent_adds_a_contact_and_sees_why_a_bad_one_is_refused(client, agent, customer):
+    client.force_login(agent)
+    other = make_customer("Người khác", "0977000222")
+    url = reverse("customers:contact-add", args=[customer.pk])
+    bad = client.post(url, {"kind": "phone", "value": "0977 abc"})
+    assert bad.status_code == 400 and "0977 abc" in bad.content.decode()  # what was typed stays
+    taken = client.post(url, {"kind": "phone", "value": "+84 977 000 222"})
+    assert taken.status_code == 400 and "khách hàng khác" in taken.content.decode()
+    ok = client.post(url, {"kind": "zalo", "value": "zalo-an-2"})
+    assert ok.status_code == 302
+    assert customer.contact_points.filter(kind="zalo", value="zalo-an-2").exists()
+    assert other.contact_points.count() == 1
