@@ -228,9 +228,11 @@ class Listing(models.Model):
             models.CheckConstraint(condition=models.Q(price__gte=0), name="listing_price_gte_0"),
             models.CheckConstraint(condition=models.Q(allocation_percent__lte=100), name="listing_allocation_lte_100"),
         ]
-        indexes = [
-            models.Index(fields=["channel", "sync_state", "next_attempt_at"], name="listing_chan_state_next"),
-        ]
+        # Deliberately no index on the sync columns (state, attempts, next attempt): a price change
+        # rewrites hundreds of thousands of listings, and with none of the changed columns indexed
+        # (and free room on each page, see migration 0004's fillfactor) PostgreSQL updates them
+        # in place (HOT) without touching any index. The push walks (channel, id) instead.
+        indexes = [models.Index(fields=["channel", "id"], name="listing_channel_id")]
 
     def __str__(self) -> str:
         return f"{self.sku_id}@{self.channel_id}"

@@ -208,6 +208,9 @@ def listings_refresh(
         else "l.published_quantity"
     )
     t = listing_t
+    # Orders touch a few SKUs each, concurrently: lock their listings in id order so two orders
+    # never wait on each other's rows in opposite orders (stock rows are taken in SKU order).
+    lock = " ORDER BY l.id FOR UPDATE OF l" if sku_ids is not None and connection.vendor == "postgresql" else ""
     out_of_sync = (
         f"({t}.synced_price IS NULL OR {t}.synced_quantity IS NULL OR {t}.synced_active IS NULL"
         f" OR {t}.synced_content_version IS NULL OR {t}.synced_active <> {t}.is_active"
@@ -222,7 +225,7 @@ def listings_refresh(
         f" attempts = CASE WHEN {becomes} THEN 0 ELSE {t}.attempts END,"
         f" next_attempt_at = CASE WHEN {becomes} THEN NULL ELSE {t}.next_attempt_at END"
         f" FROM (SELECT l.id AS id, {new_price} AS new_price, {new_qty} AS new_qty"
-        f" FROM {t} l INNER JOIN {sku_t} s ON s.id = l.sku_id WHERE l.id IN ({selection_sql})) nv"
+        f" FROM {t} l INNER JOIN {sku_t} s ON s.id = l.sku_id WHERE l.id IN ({selection_sql}){lock}) nv"
         f" WHERE {t}.id = nv.id"
     )
     with transaction.atomic(), connection.cursor() as cursor:
@@ -929,7 +932,9 @@ def order_ingest(*, channel_code: str, payload: dict, hold_on_shortage: bool = F
     with transaction.atomic():
         existing = Order.objects.select_for_update().filter(channel=channel, external_id=external_id).first()
         if existing is not None:
-            return _order_update_from_channel(existing, status, updated_at)
+            # Without the channel's own update time, order comes from the life cycle alone
+            # (a status can only move forward), stamped with our clock.
+            return _order_update_from_channel(existing, status, updated_at if payload.get("updated_at") else now)
         try:
             customer = _customer_from(payload.get("customer"), channel)
         except DomainError:

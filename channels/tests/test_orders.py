@@ -161,3 +161,16 @@ def test_order_find_by_number_or_external_id(shopee, stocked):
     assert selectors.order_find(order.number) == order
     assert selectors.order_find("2511ABC") == order
     assert selectors.order_find("nope") is None
+
+
+def test_status_updates_without_update_time_still_move_forward_only(shopee, stocked):
+    # given: a channel that sends no updated_at
+    stocked(2)
+    payload = order_payload()
+    services.order_ingest(channel_code="shopee", payload=payload)
+    # when
+    services.order_ingest(channel_code="shopee", payload={**payload, "status": "confirmed"})
+    back = services.order_ingest(channel_code="shopee", payload={**payload, "status": "pending"})
+    # then
+    assert Order.objects.get().status == Order.Status.CONFIRMED
+    assert not back.status_applied
