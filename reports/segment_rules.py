@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from channels.models import Order, OrderLine
 from customers.models import Activity, Customer, Purchase
 from promotions.models import Redemption
+from support.conf import care_segment_code
 from support.models import Ticket
 
 from .dbfunctions import EpochSeconds
@@ -278,13 +279,12 @@ def prospects(*, thresholds: dict, now: dt.datetime, scope=None) -> QuerySet:
 
 
 def care(*, thresholds: dict, now: dt.datetime, scope=None) -> QuerySet:
-    """Customers who confirmed a support case solved in the last `days` days (support's after-care
-    audience; support adds them at once when they confirm, this rule keeps the set in step)."""
-    confirmed = Ticket.objects.filter(
-        customer_id=OuterRef("pk"),
-        confirmed_at__isnull=False,
-        confirmed_at__gte=now - dt.timedelta(days=thresholds["days"]),
-    )
+    """Customers who confirmed a support case solved (support's after-care audience: support
+    adds them at once when they confirm; this rule is the same set, so a recompute never drops
+    one). `days` > 0 lets an admin age them out after that many days; 0 (default) keeps them."""
+    confirmed = Ticket.objects.filter(customer_id=OuterRef("pk"), confirmed_at__isnull=False)
+    if thresholds["days"]:
+        confirmed = confirmed.filter(confirmed_at__gte=now - dt.timedelta(days=thresholds["days"]))
     return _ids(live_customers(scope).filter(Exists(confirmed)))
 
 
@@ -384,10 +384,10 @@ RULES: list[Rule] = [
         prospects,
     ),
     Rule(
-        "care",
-        _("Khách được chăm sóc sau hỗ trợ"),
-        _("Khách đã xác nhận yêu cầu hỗ trợ được giải quyết (do bộ phận hỗ trợ đưa vào)."),
-        {"days": 180},
+        care_segment_code(),
+        _("Khách hàng được chăm sóc"),
+        _("Khách hàng đã xác nhận yêu cầu hỗ trợ được giải quyết (do bộ phận CSKH quản lý)."),
+        {"days": 0},
         care,
     ),
 ]

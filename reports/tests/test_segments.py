@@ -198,11 +198,28 @@ def test_care_holds_customers_who_confirmed_a_case(now):
     # given
     cared, old_case, _other = f.customer(), f.customer(), f.customer()
     f.confirmed_ticket(cared, when=f.at(10, now=now))
-    f.confirmed_ticket(old_case, when=f.at(181, now=now))
+    f.confirmed_ticket(old_case, when=f.at(400, now=now))
+    # when
+    recompute(now)
+    # then: nobody support put there is dropped by default
+    assert members("care") == {cared.pk, old_case.pk}
+    # and an admin may age them out
+    services.segment_thresholds_update(segment=Segment.objects.get(code="care"), thresholds={"days": 180})
+    recompute(now)
+    assert members("care") == {cared.pk}
+
+
+def test_the_recompute_keeps_whom_support_added_to_care(now):
+    # given: support confirms a ticket and adds the customer to the care audience its own way
+    from support.services import _care_audience_join
+
+    cust = f.customer()
+    ticket = f.confirmed_ticket(cust, when=f.at(1, now=now))
+    _care_audience_join(cust, ticket)
     # when
     recompute(now)
     # then
-    assert members("care") == {cared.pk}
+    assert cust.pk in members("care")
 
 
 def test_thresholds_set_by_an_admin_override_the_defaults(now):
