@@ -1255,7 +1255,7 @@ def customer_merge_undo(*, record: MergeRecord, undone_by=None) -> MergeRecord:
             raise Conflict(_("Hồ sơ giữ lại đã được gộp tiếp vào hồ sơ khác."), code="survivor_merged")
         moved = dict(record.moved)
         renamed = moved.pop("_renamed", {})
-        moved.pop("_filled", None)
+        filled = moved.pop("_filled", [])
         closed = moved.pop("customers.SegmentMembership.closed", [])
         own = {_model_label(model, field): (model, field) for model, field, _ref in _OWN_MOVES}
         for label, pks in moved.items():
@@ -1277,6 +1277,16 @@ def customer_merge_undo(*, record: MergeRecord, undone_by=None) -> MergeRecord:
                 model.objects.filter(pk=int(pk)).update(**{ref_field: original})
         SegmentMembership.objects.filter(pk__in=closed).update(left_at=None)
         Customer.objects.filter(pk=record.duplicate_id).update(merged_into=None, merged_at=None)
+        # Profile fields the merge copied from the duplicate go back to empty on the survivor,
+        # unless someone has changed them since.
+        duplicate = Customer.objects.get(pk=record.duplicate_id)
+        revert = {f: "" if f != "birthday" else None for f in filled if getattr(survivor, f) == getattr(duplicate, f)}
+        if "full_name" in revert:
+            revert["search_name"] = ""
+        if "district" in revert:
+            revert["search_district"] = ""
+        if revert:
+            Customer.objects.filter(pk=survivor.pk).update(**revert)
         for customer_id in (record.survivor_id, record.duplicate_id):
             _consent_states_rebuild(customer_id)
             _purchase_stats_recompute(customer_id)

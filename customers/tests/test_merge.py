@@ -119,6 +119,20 @@ def test_merge_undo_puts_every_row_back(pair, manager):
     assert MergeRecord.objects.get(pk=record.pk).undone_at is not None
 
 
+def test_merge_fills_empty_profile_fields_and_undo_empties_them_again():
+    from customers.services import customer_update
+
+    survivor = customer_resolve(phone="0912000333").customer  # no name yet
+    duplicate = customer_resolve(full_name="Đinh Thị Thu", email="thu@x.vn").customer
+    customer_update(customer=duplicate, district="Quận 10")
+    record = customer_merge(survivor=survivor, duplicate=duplicate)
+    survivor.refresh_from_db()
+    assert (survivor.full_name, survivor.district) == ("Đinh Thị Thu", "Quận 10")
+    customer_merge_undo(record=record)
+    survivor.refresh_from_db()
+    assert (survivor.full_name, survivor.district) == ("", "")
+
+
 def test_merge_undo_is_refused_after_thirty_days(pair):
     survivor, duplicate = pair
     record = customer_merge(survivor=survivor, duplicate=duplicate)
