@@ -714,3 +714,22 @@ def voucher_batches_for_segment(*, segment, limit: int = 10) -> list:
     from promotions.models import VoucherBatch
 
     return list(VoucherBatch.objects.filter(segment_code=segment.code).order_by("-created_at")[:limit])
+
+
+def segment_member_page(*, segment, page: int = 1, page_size: int = 25):
+    """A page of current members with their scores, best leads first (2 queries + count)."""
+    from django.core.paginator import Paginator
+    from django.db.models import IntegerField, Subquery
+    from django.db.models.functions import Coalesce as _Coalesce
+
+    from customers.selectors import segment_members
+
+    score = CustomerScore.objects.filter(customer_id=OuterRef("pk"))
+    members = segment_members(segment).annotate(
+        lead=_Coalesce(Subquery(score.values("lead_score")[:1]), 0, output_field=IntegerField()),
+        r=_Coalesce(Subquery(score.values("recency_score")[:1]), 0, output_field=IntegerField()),
+        f=_Coalesce(Subquery(score.values("frequency_score")[:1]), 0, output_field=IntegerField()),
+        m=_Coalesce(Subquery(score.values("monetary_score")[:1]), 0, output_field=IntegerField()),
+    )
+    members = members.order_by("-lead", "-lifetime_value", "pk")
+    return Paginator(members, page_size).get_page(page)

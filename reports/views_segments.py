@@ -132,6 +132,7 @@ def segment_detail(request, segment_id: int):
             "form": form,
             "thresholds_form": thresholds_form,
             "changes": selectors.segment_recent_changes(segment=segment),
+            "members": selectors.segment_member_page(segment=segment, page=request.GET.get("page") or 1),
             "message_form": SegmentMessageForm(),
             "voucher_form": SegmentVoucherForm(),
             "campaigns": selectors.message_campaigns_for_segment(segment=segment),

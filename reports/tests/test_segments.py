@@ -285,3 +285,23 @@ def test_per_customer_refresh_does_not_close_other_members(now):
     services.segments_refresh_customers(customer_ids=[a.pk], at=now)
     # then
     assert members("first_time_buyers") == {a.pk, b.pk}
+
+
+def test_only_activities_that_can_change_a_segment_queue_a_refresh(now, django_capture_on_commit_callbacks):
+    cust = f.customer()
+    with django_capture_on_commit_callbacks() as quiet:
+        f.activity(cust, "message", when=now)
+        f.activity(cust, "consent", when=now)
+    with django_capture_on_commit_callbacks() as loud:
+        f.activity(cust, "cart_add", when=now)
+    assert len(quiet) == 0 and len(loud) == 1
+
+
+def test_a_browse_moves_a_customer_into_browsed_not_bought_within_the_request(django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    cust = f.customer()
+    services.segments_recompute()
+    with django_capture_on_commit_callbacks(execute=True):
+        f.activity(cust, "product_view", when=timezone.now())
+    assert cust.pk in members("browsed_not_bought")
