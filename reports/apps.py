@@ -23,5 +23,11 @@ class ReportsConfig(AppConfig):
         register_periodic(
             "reports.segments_recompute", "reports.segments_recompute", crontab(hour=conf.recompute_hour(), minute=0)
         )
+        from customers.registry import register_erase, register_export
+
+        from . import privacy
+
+        register_export("reports_scores", privacy.customer_scores_export)
+        register_erase(privacy.customer_scores_erase)
         post_save.connect(signals.activity_saved, sender=Activity, dispatch_uid="reports.activity_saved")
         post_save.connect(signals.purchase_saved, sender=Purchase, dispatch_uid="reports.purchase_saved")

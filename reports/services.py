@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
-from django.db.models import Case, F, FloatField, Sum, Value, When
+from django.db.models import Case, F, FloatField, Q, Sum, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import Power
 from django.db.models.functions.window import CumeDist
@@ -254,7 +254,9 @@ def scores_recompute(*, at: dt.datetime | None = None, scope: Sequence[int] | No
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, ordered)
         count = max(cursor.rowcount, 0)
-        CustomerScore.objects.filter(customer__merged_into__isnull=False).delete()
+        CustomerScore.objects.filter(
+            Q(customer__merged_into__isnull=False) | Q(customer__erased_at__isnull=False)
+        ).delete()
     return count
 
 

@@ -229,3 +229,12 @@ def test_rfm_scores_are_quintiles_and_ties_share_a_score(now):
     # lead score: cart_add 5 × ~1 + inquiry 8 × 0.5^(30/14) ≈ 5 + 1.8 → 7
     assert scores[prospect.pk].lead_score == 7
     assert all(scores[c.pk].lead_score == 0 for c in buyers)
+
+
+def test_a_customers_scores_are_exported_and_erased_with_them(now):
+    cust = f.customer()
+    f.activity(cust, "inquiry", when=dt.datetime.now(tz=now.tzinfo))
+    services.scores_recompute()
+    assert customer_services.customer_export(customer=cust)["reports_scores"]["lead_score"] == 8
+    customer_services.customer_erase(customer=cust, reason="yêu cầu xoá")
+    assert not CustomerScore.objects.filter(customer_id=cust.pk).exists()
