@@ -239,7 +239,10 @@ def o2o_report(
     campaign_rows, channel_rows = [], {}
     for key, figures in by_campaign.items():
         campaign = campaigns.get(key)
-        channel_name = campaign.channel.name if campaign and campaign.channel else None
+        # The campaign's sales channel, else its utm_source (facebook, zalo, google…).
+        channel_name = None
+        if campaign is not None:
+            channel_name = campaign.channel.name if campaign.channel else (campaign.utm_source or None)
         row = _chain_rates(
             {
                 **figures,
