@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from o2o_site.demo import demo_user
@@ -53,8 +54,6 @@ TICKETS = [
 
 
 def seed(out) -> None:
-    from customers.services import customer_resolve
-
     agent = demo_user("agent", "Nguyễn Thị Lan", Role.AGENT)
     agents = [agent, demo_user("agent2", "Trần Văn Bình", Role.AGENT, is_staff=False)]
     AgentProfile.objects.get_or_create(user=agents[0], defaults={"extension": "101"})
@@ -80,6 +79,13 @@ def seed(out) -> None:
     services.care_segment()
     if Ticket.objects.exists():
         return
+    with transaction.atomic():  # all the demo tickets or none, so a failed run is simply re-run
+        _seed_tickets(out, categories, agents)
+
+
+def _seed_tickets(out, categories, agents) -> None:
+    from customers.services import customer_resolve
+
     customers = [customer_resolve(full_name=n, phone=p, source="demo").customer for n, p in DEMO_CUSTOMERS]
     now = timezone.now()
     for i, (who, category, subject, path) in enumerate(TICKETS):
