@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, F, Max, Min, Q, Sum, Value, When
@@ -1397,9 +1397,16 @@ def customer_erase(*, customer: Customer, erased_by=None, reason: str = "") -> C
 
 
 def segment_sync_members(
-    *, segment: Segment, customer_ids: models.QuerySet | Iterable[int], at: datetime | None = None
+    *,
+    segment: Segment,
+    customer_ids: models.QuerySet | Iterable[int],
+    at: datetime | None = None,
+    scope: Iterable[int] | None = None,
 ) -> tuple[int, int]:
     """Makes the segment's current members exactly `customer_ids`; answers (joined, left).
+
+    With `scope` (customer ids), only those customers' memberships change: the per-customer
+    refresh after an order passes the one customer, and every other member's stay stays open.
 
     Set-based: one UPDATE closes the stays of those no longer in the set, one INSERT … SELECT
     opens stays for the newcomers — no per-customer loop. `customer_ids` is a queryset (of
@@ -1417,17 +1424,21 @@ def segment_sync_members(
     else:
         wanted = Customer.objects.filter(pk__in=list({int(i) for i in customer_ids}))
     wanted = wanted.filter(merged_into__isnull=True, erased_at__isnull=True)
+    current = SegmentMembership.objects.filter(segment=segment, left_at__isnull=True)
+    if scope is not None:
+        scope_ids = sorted({int(i) for i in scope})
+        wanted = wanted.filter(pk__in=scope_ids)
+        current = current.filter(customer_id__in=scope_ids)
     with transaction.atomic():
         Segment.objects.select_for_update().filter(pk=segment.pk).first()
-        left = (
-            SegmentMembership.objects.filter(segment=segment, left_at__isnull=True)
-            .exclude(customer_id__in=wanted.values("pk"))
-            .update(left_at=at)
-        )
+        left = current.exclude(customer_id__in=wanted.values("pk")).update(left_at=at)
         newcomers = wanted.exclude(
             pk__in=SegmentMembership.objects.filter(segment=segment, left_at__isnull=True).values("customer_id")
         ).values("pk")
-        select_sql, params = newcomers.query.sql_with_params()
+        try:
+            select_sql, params = newcomers.query.sql_with_params()
+        except EmptyResultSet:  # an empty id list: nobody joins
+            return 0, left
         table = SegmentMembership._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(

@@ -45,3 +45,18 @@ def test_sync_query_count_does_not_grow_with_members(django_assert_max_num_queri
     customers = [make_customer(f"K {i}") for i in range(30)]
     with django_assert_max_num_queries(6):
         assert segment_sync_members(segment=segment, customer_ids=[c.pk for c in customers]) == (30, 0)
+
+
+def test_sync_with_a_scope_changes_only_the_customers_in_scope():
+    # given: a and b are members
+    segment = SegmentFactory()
+    a, b, c = (make_customer(f"Khách {i}") for i in range(3))
+    segment_sync_members(segment=segment, customer_ids=[a.pk, b.pk])
+    # when: a refresh of c alone says "c is a member" (and knows nothing of a and b)
+    joined, left = segment_sync_members(segment=segment, customer_ids=[c.pk], scope=[c.pk])
+    # then: c joins, a and b stay
+    assert (joined, left) == (1, 0)
+    assert set(segment_members(segment).values_list("pk", flat=True)) == {a.pk, b.pk, c.pk}
+    # and a refresh of a that no longer qualifies closes only a's stay
+    assert segment_sync_members(segment=segment, customer_ids=[], scope=[a.pk]) == (0, 1)
+    assert set(segment_members(segment).values_list("pk", flat=True)) == {b.pk, c.pk}
