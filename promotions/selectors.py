@@ -60,8 +60,9 @@ def vouchers_by_codes(codes: Sequence[str]) -> dict[str, Voucher]:
         .annotate(ids=ArrayAgg("store_id", order_by="store_id"))
         .values("ids")
     )
+    # Only what pricing and redeeming read: the wide customer row is not needed (its id is).
     qs = (
-        Voucher.objects.select_related("campaign", "customer", "gift_sku__product")
+        Voucher.objects.select_related("campaign")
         .filter(code__in=list(codes))
         .annotate(store_ids=Coalesce(Subquery(store_ids), Value([], output_field=ArrayField(IntegerField()))))
     )

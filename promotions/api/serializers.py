@@ -285,3 +285,28 @@ class BudgetPlanSerializer(serializers.ModelSerializer):
                 for s in ("awareness", "acquisition", "conversion", "retention", "expansion")
             },
         }
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def redemption_body(redemption: Redemption) -> dict:
+    """RedemptionOutput's shape, built directly: the redeem endpoint is the counter's hot path."""
+    return {
+        "id": redemption.pk,
+        "code": redemption.voucher.code,
+        "voucher": redemption.voucher_id,
+        "status": redemption.status,
+        "store": redemption.store.code if redemption.store_id else None,
+        "channel": redemption.channel_code,
+        "cashier": redemption.cashier.username,
+        "customer": redemption.customer_id,
+        "campaign": redemption.campaign_id,
+        "order_ref": redemption.order_ref,
+        "basket_total": redemption.basket_total,
+        "discount": redemption.discount,
+        "total": redemption.total,
+        "redeemed_at": _DATETIME.to_representation(redemption.redeemed_at),
+        "voided_at": _DATETIME.to_representation(redemption.voided_at) if redemption.voided_at else None,
+        "void_reason": redemption.void_reason,
+    }

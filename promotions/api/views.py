@@ -130,7 +130,7 @@ class VoucherRedeemApi(APIView):
             idempotency_key=key,
             ip=client_ip(request),
         )
-        return Response(s.RedemptionOutput(redemption).data, status=status.HTTP_201_CREATED)
+        return Response(s.redemption_body(redemption), status=status.HTTP_201_CREATED)
 
 
 class RedemptionVoidApi(APIView):

@@ -357,3 +357,12 @@ def test_the_guessing_limit_is_shared_through_redis(api_as, cashier_a, settings)
     client = api_as(cashier_a)
     codes = [client.post(VALIDATE, {"code": f"NOPE{i:06d}", "basket": {"total": 1}}, format="json") for i in range(4)]
     assert [r.status_code for r in codes] == [422, 422, 422, 429]
+
+
+def test_the_redeem_body_has_the_same_shape_as_the_redemption_list(api_as, cashier_a):
+    from promotions.api.serializers import RedemptionOutput, redemption_body
+
+    voucher = make_voucher(usage_limit=5)
+    api_as(cashier_a).post(REDEEM, {"code": voucher.code, "basket": {"total": 1}}, format="json")
+    redemption = Redemption.objects.select_related("voucher", "store", "cashier").get()
+    assert redemption_body(redemption) == dict(RedemptionOutput(redemption).data)
