@@ -121,3 +121,10 @@ def test_customer_view_of_a_merged_customer_shows_the_survivor(view_as_agent, db
     customer_merge(survivor=customer, duplicate=duplicate)
     html = view_as_agent.get(reverse("support:customer", args=[duplicate.pk])).content.decode()
     assert "Nguyễn Văn An" in html
+
+
+def test_customer_view_says_when_no_voucher_can_be_sent(view_as_agent, customer, grant):
+    url = reverse("support:customer", args=[customer.pk])
+    assert 'data-testid="no-marketing-consent"' in view_as_agent.get(url).content.decode()
+    grant(customer)
+    assert 'data-testid="no-marketing-consent"' not in view_as_agent.get(url).content.decode()
