@@ -257,11 +257,12 @@ def test_recompute_twice_gives_the_same_result(now):
 def test_an_order_moves_a_prospect_into_first_time_buyers_without_a_full_recompute(
     now, django_capture_on_commit_callbacks
 ):
-    # given: a prospect, segments filled by the nightly run
-    lead = f.customer()
-    f.activity(lead, "lead", when=f.at(1, now=now))
-    bystander = f.customer()
-    f.activity(bystander, "lead", when=f.at(1, now=now))
+    # given: a prospect, segments filled by the nightly run (each step commits, as requests do)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead = f.customer()
+        f.activity(lead, "lead", when=f.at(1, now=now))
+        bystander = f.customer()
+        f.activity(bystander, "lead", when=f.at(1, now=now))
     services.segments_recompute()
     assert lead.pk in members("prospects") and lead.pk not in members("first_time_buyers")
     # when: the order's purchase is recorded; the refresh task runs after commit
@@ -300,8 +301,36 @@ def test_only_activities_that_can_change_a_segment_queue_a_refresh(now, django_c
 def test_a_browse_moves_a_customer_into_browsed_not_bought_within_the_request(django_capture_on_commit_callbacks):
     from django.utils import timezone
 
-    cust = f.customer()
+    with django_capture_on_commit_callbacks(execute=True):
+        cust = f.customer()
     services.segments_recompute()
     with django_capture_on_commit_callbacks(execute=True):
         f.activity(cust, "product_view", when=timezone.now())
     assert cust.pk in members("browsed_not_bought")
+
+
+def test_one_refresh_per_transaction_for_every_customer_it_touched(now, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    a, b = f.customer(), f.customer()
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        f.purchase(a, amount=100_000, when=now)
+        f.activity(a, "order", when=now)
+        f.activity(b, "cart_add", when=now)
+    assert len(callbacks) == 1
+
+
+def test_a_rolled_back_transaction_does_not_swallow_the_next_refresh(now, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    a = f.customer()
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                f.activity(a, "cart_add", when=now)
+                raise RuntimeError("rollback")
+        except RuntimeError:
+            pass
+        with transaction.atomic():
+            f.activity(a, "product_view", when=now)
+    assert len(callbacks) == 1
