@@ -124,7 +124,9 @@ def _start_server(port: int) -> tuple[subprocess.Popen, str]:
     }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     if gunicorn:
-        workers = str(max(2, (os.cpu_count() or 2) * 2))
+        # One process per client by default: a redemption is CPU-bound Python, threads would share a GIL.
+        workers = os.environ.get("PROMOTIONS_BENCH_WORKERS") or str(CLIENTS)
+        threads = os.environ.get("PROMOTIONS_BENCH_THREADS") or "1"
         cmd = [
             gunicorn,
             "o2o_site.wsgi:application",
@@ -133,11 +135,11 @@ def _start_server(port: int) -> tuple[subprocess.Popen, str]:
             "--workers",
             workers,
             "--threads",
-            "2",
+            threads,
             "--log-level",
             "warning",
         ]
-        kind = f"gunicorn {workers} workers x 2 threads"
+        kind = f"gunicorn {workers} workers x {threads} threads"
     else:
         cmd = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
         kind = "runserver --noreload (threaded)"
