@@ -56,6 +56,13 @@ class DateRangeForm(forms.Form):
 
     default_days = 30
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Show the range the page is drawn for, even before anyone filters.
+        fallback = default_range(self.default_days)
+        self.fields["start"].initial = fallback.start
+        self.fields["end"].initial = fallback.end
+
     def clean(self):
         data = super().clean()
         fallback = default_range(self.default_days)
