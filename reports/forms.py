@@ -88,20 +88,23 @@ class O2OFilterForm(DateRangeForm):
     ATTRIBUTION_CHOICES = [("last", _("Chạm cuối (last touch)")), ("first", _("Chạm đầu (first touch)"))]
 
     campaign = forms.TypedChoiceField(label=_("Chiến dịch"), required=False, coerce=int, empty_value=None)
+    channel = forms.TypedChoiceField(label=_("Kênh"), required=False, coerce=int, empty_value=None)
     store = forms.TypedChoiceField(label=_("Cửa hàng"), required=False, coerce=int, empty_value=None)
     attribution = forms.ChoiceField(label=_("Ghi nhận"), required=False, choices=ATTRIBUTION_CHOICES)
     window_days = forms.IntegerField(label=_("Cửa sổ (ngày)"), required=False, min_value=1, max_value=90)
 
-    def __init__(self, *args, campaigns=(), stores=(), **kwargs):
+    def __init__(self, *args, campaigns=(), stores=(), channels=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].choices = [("", _("Tất cả"))] + [(c.pk, str(c)) for c in campaigns]
         self.fields["store"].choices = [("", _("Tất cả"))] + [(s.pk, str(s)) for s in stores]
+        self.fields["channel"].choices = [("", _("Tất cả"))] + [(c.pk, str(c)) for c in channels]
 
     def options(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}
         return {
             "campaign_id": data.get("campaign"),
             "store_id": data.get("store"),
+            "channel_id": data.get("channel"),
             "model": data.get("attribution") or "last",
             "window_days": data.get("window_days") or conf.attribution_window_days(),
         }

@@ -177,6 +177,7 @@ def o2o_report(
     date_range: DateRange,
     campaign_id: int | None = None,
     store_id: int | None = None,
+    channel_id: int | None = None,
     model: str = attribution.LAST_TOUCH,
     window_days: int = 7,
 ) -> O2OReport:
@@ -217,6 +218,15 @@ def o2o_report(
         purchases_qs = purchases_qs.filter(credited=campaign_id)
         redemptions_qs = redemptions_qs.filter(campaign_id=campaign_id)
         spend_qs = spend_qs.filter(campaign_id=campaign_id)
+    if channel_id:
+        # Only what the campaigns run on that sales channel brought.
+        ids = Campaign.objects.filter(channel_id=channel_id).values("pk")
+        clicks_qs = clicks_qs.filter(touch_campaign__in=ids)
+        leads_qs = leads_qs.filter(credited__in=ids)
+        visits_qs = visits_qs.filter(credited__in=ids)
+        purchases_qs = purchases_qs.filter(credited__in=ids)
+        redemptions_qs = redemptions_qs.filter(campaign_id__in=ids)
+        spend_qs = spend_qs.filter(campaign_id__in=ids)
 
     by_campaign: dict[int | None, dict] = defaultdict(_empty_chain)
     for row in clicks_qs.values("touch_campaign").annotate(n=Count("pk")).order_by():

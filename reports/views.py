@@ -53,7 +53,12 @@ def index(request):
 
 @role_required(*REPORT_ROLES)
 def o2o(request):
-    form = O2OFilterForm(request.GET or None, campaigns=selectors.campaign_choices(), stores=selectors.store_choices())
+    form = O2OFilterForm(
+        request.GET or None,
+        campaigns=selectors.campaign_choices(),
+        stores=selectors.store_choices(),
+        channels=selectors.channel_choices(),
+    )
     options = form.options()
     report = selectors.o2o_report(date_range=form.date_range(), **options)
     if _wants_csv(request):

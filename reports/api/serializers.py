@@ -13,6 +13,7 @@ class O2OQuerySerializer(serializers.Serializer):
     end = serializers.DateField(required=False)
     campaign = serializers.IntegerField(required=False, min_value=1)
     store = serializers.IntegerField(required=False, min_value=1)
+    channel = serializers.IntegerField(required=False, min_value=1)
     attribution = serializers.ChoiceField(choices=["last", "first"], required=False, default="last")
     window_days = serializers.IntegerField(required=False, min_value=1, max_value=90)
 

@@ -33,6 +33,7 @@ class O2OReportApi(APIView):
             date_range=DateRange(start=q["start"], end=q["end"]),
             campaign_id=q.get("campaign"),
             store_id=q.get("store"),
+            channel_id=q.get("channel"),
             model=q["attribution"],
             window_days=q.get("window_days") or 7,
         )

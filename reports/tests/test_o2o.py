@@ -211,3 +211,12 @@ def test_the_offline_conversions_csv_downloads(client, manager, now):
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response.status_code == 200
     assert body.splitlines()[0].startswith("Google Click ID,Email,Phone Number,Conversion Name,Conversion Time")
+
+
+def test_report_filters_by_the_campaigns_sales_channel(now, history):
+    from channels.models import SalesChannel
+
+    facebook = SalesChannel.objects.get(code="facebook")
+    report = selectors.o2o_report(date_range=day_range(now), channel_id=facebook.pk)
+    assert [r["campaign_id"] for r in report.campaigns] == [history["a"].pk]
+    assert report.totals["visits"] == 1 and report.totals["spend"] == 3_000_000
