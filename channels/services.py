@@ -177,74 +177,86 @@ def listings_refresh(
     those whose wanted values now differ from what the channel last accepted (a failed listing
     only when a value changes again, so the attempt cap holds).
 
-    Set-based: one `UPDATE … FROM (new values)` and one read of the touched channels, whatever
+    Set-based: one `UPDATE … FROM sku … RETURNING` on PostgreSQL (two statements on SQLite), whatever
     the number of listings — this is the hot path of every order and every price change. Written
     in SQL because the ORM spends longer compiling the expression than the database running it.
     Enqueues a push per touched channel after commit. Returns the pending listings touched.
     """
-    qs = listings if listings is not None else Listing.objects.all()
+    t, sku_t = Listing._meta.db_table, SKU._meta.db_table
+    stock_t, store_t, channel_t = Stock._meta.db_table, Store._meta.db_table, SalesChannel._meta.db_table
+    where, params = [], []
+    if listings is not None:
+        sql, more = listings.values("pk").query.sql_with_params()
+        where.append(f"{t}.id IN ({sql})")
+        params += list(more)
     if skus is not None:
-        qs = qs.filter(sku__in=skus.values("pk"))
+        sql, more = skus.values("pk").query.sql_with_params()
+        where.append(f"{t}.sku_id IN ({sql})")
+        params += list(more)
+    ids: list[int] = []
     if sku_ids is not None:
-        ids = list(sku_ids)
+        ids = sorted(set(sku_ids))
         if not ids:
             return 0
-        qs = qs.filter(sku_id__in=ids)
-    selection_sql, selection_params = qs.exclude(channel__kind__in=NO_PUSH_KINDS).values("pk").query.sql_with_params()
+        where.append(f"{t}.sku_id IN ({', '.join(['%s'] * len(ids))})")
+        params += ids
+    kinds = sorted(str(k) for k in NO_PUSH_KINDS)
+    where.append(f"{t}.channel_id NOT IN (SELECT id FROM {channel_t} WHERE kind IN ({', '.join(['%s'] * len(kinds))}))")
+    params += kinds
+    where_sql = " AND ".join(where)
+
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-    listing_t = Listing._meta.db_table
-    sku_t, stock_t, store_t = SKU._meta.db_table, Stock._meta.db_table, Store._meta.db_table
-    step = f"{greatest}(l.price_rounding, 1)"
+    step = f"{greatest}({t}.price_rounding, 1)"
     new_price = (
-        f"COALESCE(l.price_override, (s.base_price * (100 + l.markup_percent) + {step} * 100 - 1) / ({step} * 100) * {step})"
+        f"COALESCE({t}.price_override, (s.base_price * (100 + {t}.markup_percent) + {step} * 100 - 1)"
+        f" / ({step} * 100) * {step})"
         if price
-        else "l.price"
+        else f"{t}.price"
     )
     new_qty = (
         f"{greatest}(COALESCE((SELECT SUM(st.on_hand - st.reserved) FROM {stock_t} st"
-        f" INNER JOIN {store_t} lo ON lo.id = st.location_id WHERE st.sku_id = l.sku_id AND lo.is_active), 0)"
-        " * l.allocation_percent / 100 - l.safety_buffer, 0)"
+        f" INNER JOIN {store_t} lo ON lo.id = st.location_id WHERE st.sku_id = {t}.sku_id AND lo.is_active), 0)"
+        f" * {t}.allocation_percent / 100 - {t}.safety_buffer, 0)"
         if stock
-        else "l.published_quantity"
+        else f"{t}.published_quantity"
     )
-    t = listing_t
-    # Orders touch a few SKUs each, concurrently: lock their listings in id order so two orders
-    # never wait on each other's rows in opposite orders (stock rows are taken in SKU order).
-    lock = " ORDER BY l.id FOR UPDATE OF l" if sku_ids is not None and connection.vendor == "postgresql" else ""
+    # SET expressions all read the row as it was before the UPDATE: these compare the old
+    # state with the new wanted values in the same statement.
     out_of_sync = (
         f"({t}.synced_price IS NULL OR {t}.synced_quantity IS NULL OR {t}.synced_active IS NULL"
         f" OR {t}.synced_content_version IS NULL OR {t}.synced_active <> {t}.is_active"
         f" OR {t}.synced_content_version <> {t}.content_version"
-        f" OR {t}.synced_price <> nv.new_price OR {t}.synced_quantity <> nv.new_qty)"
+        f" OR {t}.synced_price <> {new_price} OR {t}.synced_quantity <> {new_qty})"
     )
-    changed_now = f"({t}.price <> nv.new_price OR {t}.published_quantity <> nv.new_qty)"
+    changed_now = f"({t}.price <> {new_price} OR {t}.published_quantity <> {new_qty})"
     becomes = f"(({t}.sync_state = 'in_sync' AND {out_of_sync}) OR ({t}.sync_state = 'failed' AND {changed_now}))"
     sql = (
-        f"UPDATE {t} SET price = nv.new_price, published_quantity = nv.new_qty,"
+        f"UPDATE {t} SET price = {new_price}, published_quantity = {new_qty},"
         f" sync_state = CASE WHEN {becomes} THEN 'pending' ELSE {t}.sync_state END,"
         f" attempts = CASE WHEN {becomes} THEN 0 ELSE {t}.attempts END,"
         f" next_attempt_at = CASE WHEN {becomes} THEN NULL ELSE {t}.next_attempt_at END"
-        f" FROM (SELECT l.id AS id, {new_price} AS new_price, {new_qty} AS new_qty"
-        f" FROM {t} l INNER JOIN {sku_t} s ON s.id = l.sku_id WHERE l.id IN ({selection_sql}){lock}) nv"
-        f" WHERE {t}.id = nv.id"
+        f" FROM {sku_t} s WHERE s.id = {t}.sku_id AND {where_sql}"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            if ids:
+                # Orders touch a few SKUs each, concurrently: lock their listings in id order so
+                # two orders never wait on each other's rows in opposite orders.
+                cursor.execute(f"SELECT id FROM {t} WHERE {where_sql} ORDER BY id FOR UPDATE", params)
             # One statement: the UPDATE reports which channels now have pending rows.
             cursor.execute(
                 f"WITH changed AS ({sql} RETURNING {t}.channel_id, {t}.sync_state)"
                 " SELECT channel_id, COUNT(*) FROM changed WHERE sync_state = 'pending' GROUP BY channel_id",
-                selection_params,
+                params,
             )
             per_channel = dict(cursor.fetchall())
         else:
-            cursor.execute(sql, selection_params)
+            cursor.execute(sql, params)
             if not cursor.rowcount:
                 return 0
             cursor.execute(
-                f"SELECT channel_id, COUNT(*) FROM {t} WHERE sync_state = 'pending' AND id IN ({selection_sql})"
-                " GROUP BY channel_id",
-                selection_params,
+                f"SELECT channel_id, COUNT(*) FROM {t} WHERE sync_state = 'pending' AND {where_sql} GROUP BY channel_id",
+                params,
             )
             per_channel = dict(cursor.fetchall())
         for channel_id in per_channel:

@@ -111,7 +111,8 @@ def goals(request):
     channels = list(SalesChannel.objects.order_by("code"))
     code = request.POST.get("channel") or request.GET.get("channel") or (channels[0].code if channels else "")
     channel = next((c for c in channels if c.code == code), None)
-    year = int(request.GET.get("year") or 0) or timezone.localdate().year
+    raw_year = request.GET.get("year", "")
+    year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else timezone.localdate().year
     form = GoalsForm(request.POST or None, initial={"channel": channel, "year": year})
     if request.method == "POST" and form.is_valid():
         try:

@@ -122,3 +122,8 @@ def test_goals_rise_month_by_month(client, manager, shopee):
     assert [g.revenue_target for g in goals[:3]] == [100_000_000, 110_000_000, 121_000_000]
     page = client.get(reverse("channels:goals"), {"channel": "shopee", "year": 2026})
     assert page.status_code == 200 and len(page.context["rows"]) == 12
+
+
+def test_goals_ignores_a_bad_year(client, manager, shopee):
+    client.force_login(manager)
+    assert client.get(reverse("channels:goals"), {"year": "năm ngoái", "channel": "nope"}).status_code == 200
