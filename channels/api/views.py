@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -47,6 +48,7 @@ class ProductListCreateApi(generics.ListAPIView):
     filterset_class = filters.ProductFilter
     queryset = Product.objects.prefetch_related("skus").order_by("pk")
 
+    @extend_schema(request=s.ProductIn, responses={201: s.ProductOut})
     def post(self, request):
         data = s.ProductIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -102,6 +104,7 @@ class StockAdjustApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = STOCK_ROLES
 
+    @extend_schema(request=s.StockAdjustIn, responses=s.StockOut)
     def post(self, request):
         data = s.StockAdjustIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -118,6 +121,7 @@ class StockTransferApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = STOCK_ROLES
 
+    @extend_schema(request=s.StockTransferIn, responses=s.StockOut(many=True))
     def post(self, request):
         data = s.StockTransferIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -137,6 +141,7 @@ class StockReceiveApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = STOCK_ROLES
 
+    @extend_schema(request=s.StockReceiveIn, responses={201: s.StockOut})
     def post(self, request):
         data = s.StockReceiveIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -166,6 +171,7 @@ class ListingPriceApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = STOCK_ROLES
 
+    @extend_schema(request=s.ListingPriceIn, responses={200: OpenApiTypes.OBJECT})
     def post(self, request):
         data = s.ListingPriceIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -191,6 +197,7 @@ class ChannelOrderCreateApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = STOCK_ROLES
 
+    @extend_schema(request=s.ChannelOrderIn, responses={201: s.OrderOut, 200: s.OrderOut})
     def post(self, request, code: str):
         _channel(code)
         data = s.ChannelOrderIn(data=request.data)
@@ -213,6 +220,7 @@ class ChannelWebhookApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}, auth=[])
     def post(self, request, code: str):
         from ..adapters import adapter_for
 
@@ -251,6 +259,7 @@ class OrderDetailApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = [Role.MANAGER, Role.INVENTORY, Role.AGENT]
 
+    @extend_schema(responses=s.OrderOut)
     def get(self, request, number: str):
         order = selectors.order_find(number)
         if order is None:
@@ -262,6 +271,7 @@ class OrderStatusApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = STOCK_ROLES
 
+    @extend_schema(request=s.OrderStatusIn, responses=s.OrderOut)
     def post(self, request, number: str):
         order = selectors.order_find(number)
         if order is None:
@@ -282,6 +292,7 @@ class CheckInListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.checkin_list()
 
+    @extend_schema(request=s.CheckInIn, responses={201: s.CheckInOut})
     def post(self, request):
         data = s.CheckInIn(data=request.data)
         data.is_valid(raise_exception=True)
