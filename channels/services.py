@@ -237,7 +237,7 @@ def listings_refresh(
         f" next_attempt_at = CASE WHEN {becomes} THEN NULL ELSE {t}.next_attempt_at END"
         f" FROM {sku_t} s WHERE s.id = {t}.sku_id AND {where_sql}"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if ids:
                 # Orders touch a few SKUs each, concurrently: lock their listings in id order so

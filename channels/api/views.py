@@ -184,13 +184,6 @@ class ListingPriceApi(APIView):
         return Response({"pending": pending})
 
 
-def _channel(code: str) -> SalesChannel:
-    channel = selectors.channel_get_by_code(code)
-    if channel is None:
-        raise ChannelNotFound()
-    return channel
-
-
 class ChannelOrderCreateApi(APIView):
     """`POST /api/v1/channels/{code}/orders/`: 201 the first time, 200 with the same order after."""
 
@@ -199,7 +192,6 @@ class ChannelOrderCreateApi(APIView):
 
     @extend_schema(request=s.ChannelOrderIn, responses={201: s.OrderOut, 200: s.OrderOut})
     def post(self, request, code: str):
-        _channel(code)
         data = s.ChannelOrderIn(data=request.data)
         data.is_valid(raise_exception=True)
         payload = dict(data.validated_data)
