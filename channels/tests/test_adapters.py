@@ -222,3 +222,23 @@ def test_feed_channel_push_marks_listings_in_sync(warehouse):
     listing.refresh_from_db()
     assert listing.sync_state == Listing.SyncState.IN_SYNC
     assert json.dumps(listing.synced_quantity) == "3"
+
+
+def test_tiktok_shop_and_tiki_webhooks_verify_only_their_signature():
+    from channels.adapters.tiki import TikiAdapter, relay_sign
+    from channels.adapters.tiktok_shop import TikTokShopAdapter
+
+    class Channel:
+        adapter_settings = {}
+        code = "x"
+
+    body = b'{"type":1,"data":{"order_id":"5"}}'
+    tts = TikTokShopAdapter(Channel(), {"app_key": "k", "app_secret": "s"})
+    good = tiktok_shop.push_sign(app_key="k", body=body, app_secret="s")
+    assert tts.verify_webhook(body=body, headers={"Authorization": good}, url="")
+    assert not tts.verify_webhook(body=body + b" ", headers={"Authorization": good}, url="")
+    tiki = TikiAdapter(Channel(), {"client_secret": "c"})
+    assert tiki.verify_webhook(
+        body=body, headers={"X-Tiki-Signature": relay_sign(body=body, client_secret="c")}, url=""
+    )
+    assert not tiki.verify_webhook(body=body, headers={}, url="")

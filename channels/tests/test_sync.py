@@ -2,13 +2,16 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from channels import services, tasks
 from channels.adapters import lazada
 from channels.models import SKU, Listing, SalesChannel
 
 from .conftest import order_payload
-from .factories import SkuFactory
+from .factories import ChannelFactory, SkuFactory
 from .fakeserver import FakePlatform
 
 
@@ -203,3 +206,16 @@ def test_store_channels_are_never_pushed(pos, warehouse):
     Listing.objects.create(sku=sku, channel=pos)
     assert services.listings_refresh(sku_ids=[sku.pk]) == 0
     assert SalesChannel.objects.get(pk=pos.pk).kind == "store"
+
+
+@hsettings(max_examples=50, deadline=None)
+@given(base=st.integers(min_value=0, max_value=500_000_000), markup=st.integers(min_value=0, max_value=60))
+@pytest.mark.django_db
+def test_listing_price_rule_matches_exact_ceiling(base, markup):
+    # given
+    channel = ChannelFactory(code="hypo", kind=SalesChannel.Kind.LAZADA)
+    sku = SkuFactory(base_price=base)
+    # when
+    listing = services.listing_upsert(sku=sku, channel=channel, markup_percent=markup)
+    # then: base × (100+markup)/100 rounded up to 1,000 ₫, in exact integers
+    assert listing.price == -(-base * (100 + markup) // 100_000) * 1000
