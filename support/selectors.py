@@ -148,6 +148,7 @@ class Candidate:
         c = self.customer
         return {
             "id": c.pk,
+            "name": c.full_name,
             "full_name": c.full_name,
             "matched": self.matched,
             "identifier": self.identifier,

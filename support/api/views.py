@@ -210,7 +210,7 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class LookupApi(APIView):
-    """`GET /api/v1/support/lookup/?q=` → `{"candidates": [{"id", "full_name", "matched", "identifier"}]}`."""
+    """`GET /api/v1/support/lookup/?q=` → `{"candidates": [{"id", "name", "full_name", "matched", "identifier"}]}`."""
 
     permission_classes = [HasRole]
     allowed_roles = SUPPORT_ROLES

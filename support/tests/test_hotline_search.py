@@ -95,7 +95,13 @@ def test_lookup_api_answers_candidates(api_as, agent, customer):
     assert response.status_code == 200
     assert response.json() == {
         "candidates": [
-            {"id": customer.pk, "full_name": "Nguyễn Văn An", "matched": "phone", "identifier": "+84912345678"}
+            {
+                "id": customer.pk,
+                "name": "Nguyễn Văn An",
+                "full_name": "Nguyễn Văn An",
+                "matched": "phone",
+                "identifier": "+84912345678",
+            }
         ]
     }
 
