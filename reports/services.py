@@ -27,7 +27,7 @@ from customers.models import Activity, Customer, Segment, SegmentMembership
 from o2o_site.api import Conflict, DomainError, NotFound
 
 from . import conf
-from .custom_segments import definition_queryset, definition_validate
+from .custom_segments import InvalidDefinition, definition_queryset, definition_validate
 from .dbfunctions import EpochSeconds
 from .models import CustomerScore, SegmentMessageCampaign
 from .segment_rules import RULES, RULES_BY_CODE, live_customers, merged_thresholds
@@ -70,7 +70,13 @@ def builtin_segments_ensure() -> dict[str, Segment]:
 
 def _members_queryset(segment: Segment, *, now: dt.datetime, scope=None):
     if segment.kind == Segment.Kind.CUSTOM:
-        return definition_queryset(segment.definition, now=now, scope=scope)
+        try:
+            return definition_queryset(segment.definition, now=now, scope=scope)
+        except InvalidDefinition as exc:
+            # A definition edited by hand into something invalid must not stop the other
+            # segments: it is skipped (members kept as they were) and logged.
+            logger.warning("custom segment %s skipped: %s %s", segment.code, exc.message, exc.fields)
+            return None
     rule = RULES_BY_CODE.get(segment.code)
     if rule is None:
         return None  # a builtin segment someone else fills (none today): leave it alone
@@ -235,11 +241,16 @@ def scores_recompute(*, at: dt.datetime | None = None, scope: Sequence[int] | No
             "recency_score = excluded.recency_score, frequency_score = excluded.frequency_score, "
             "monetary_score = excluded.monetary_score, lead_score = excluded.lead_score, computed_at = excluded.computed_at"
         )
+        changed = " OR ".join(
+            f"{table}.{col} <> excluded.{col}"
+            for col in ("recency_score", "frequency_score", "monetary_score", "lead_score")
+        )
         where_scope = ""
     else:
         rfm_join, rfm_params = "", ()
         rfm_cols = "0, 0, 0"
         update = "lead_score = excluded.lead_score, computed_at = excluded.computed_at"
+        changed = f"{table}.lead_score <> excluded.lead_score"
         where_scope = f" AND c.id IN ({', '.join(['%s'] * len(scope))})" if scope else " AND 1 = 0"
     sql = (
         f"INSERT INTO {table} (customer_id, recency_score, frequency_score, monetary_score, lead_score, computed_at) "
@@ -247,7 +258,9 @@ def scores_recompute(*, at: dt.datetime | None = None, scope: Sequence[int] | No
         f"CASE WHEN c.order_count = 0 THEN COALESCE(CAST(ROUND(l.score) AS INTEGER), 0) ELSE 0 END, %s "
         f"FROM {customer_table} c {rfm_join} LEFT JOIN ({lead_sql}) l ON l.customer_id = c.id "
         f"WHERE c.merged_into_id IS NULL AND c.erased_at IS NULL{where_scope} "
-        f"ON CONFLICT (customer_id) DO UPDATE SET {update}"
+        # Rows whose scores did not move are not rewritten (no dead tuples for unchanged rows):
+        # computed_at is when the scores last changed.
+        f"ON CONFLICT (customer_id) DO UPDATE SET {update} WHERE {changed}"
     )
     # Parameters in the order of the SQL text: computed_at, the two subqueries, the scope ids.
     ordered = [connection.ops.adapt_datetimefield_value(at), *rfm_params, *lead_params, *(scope or [])]

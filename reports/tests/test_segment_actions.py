@@ -238,3 +238,14 @@ def test_a_customers_scores_are_exported_and_erased_with_them(now):
     assert customer_services.customer_export(customer=cust)["reports_scores"]["lead_score"] == 8
     customer_services.customer_erase(customer=cust, reason="yêu cầu xoá")
     assert not CustomerScore.objects.filter(customer_id=cust.pk).exists()
+
+
+def test_a_broken_custom_definition_does_not_stop_the_nightly_recompute(now):
+    customer_services.segment_upsert(
+        code="custom-broken", name="Hỏng", kind="custom", definition={"match": "all", "conditions": [{"field": "x"}]}
+    )
+    buyer = f.customer()
+    f.purchase(buyer, amount=100_000, when=f.at(1, now=now))
+    result = services.segments_recompute(at=now)
+    assert "custom-broken" not in result
+    assert buyer.pk in set(segment_members(Segment.objects.get(code="first_time_buyers")).values_list("pk", flat=True))
