@@ -249,3 +249,16 @@ def test_a_broken_custom_definition_does_not_stop_the_nightly_recompute(now):
     result = services.segments_recompute(at=now)
     assert "custom-broken" not in result
     assert buyer.pk in set(segment_members(Segment.objects.get(code="first_time_buyers")).values_list("pk", flat=True))
+
+
+def test_the_builder_preview_answers_a_fragment_to_htmx(client, marketer, now):
+    f.purchase(f.customer(), amount=100_000, when=f.at(5, now=now))
+    client.force_login(marketer)
+    data = {"name": "", "match": "all", "cond-0-field": "order_count", "cond-0-op": "gte", "cond-0-value": "1"}
+    response = client.post(reverse("reports:segment-new"), {**data, "preview": "1"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body and "1 khách hàng khớp" in body
+    bad = client.post(
+        reverse("reports:segment-new"), {**data, "cond-0-value": "x", "preview": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Điều kiện 1:" in bad.content.decode()
