@@ -139,7 +139,12 @@ def o2o(request):
 
 @role_required(*REPORT_ROLES)
 def offline_conversions(request):
-    form = O2OFilterForm(request.GET or None)
+    form = O2OFilterForm(
+        request.GET or None,
+        campaigns=selectors.campaign_choices(),
+        stores=selectors.store_choices(),
+        channels=selectors.channel_choices(),
+    )
     date_range = form.date_range()
     rows = selectors.offline_conversions(date_range=date_range, window_days=form.options()["window_days"])
     return csv_response(

@@ -220,3 +220,16 @@ def test_report_filters_by_the_campaigns_sales_channel(now, history):
     report = selectors.o2o_report(date_range=day_range(now), channel_id=facebook.pk)
     assert [r["campaign_id"] for r in report.campaigns] == [history["a"].pk]
     assert report.totals["visits"] == 1 and report.totals["spend"] == 3_000_000
+
+
+def test_the_offline_conversions_csv_keeps_the_chosen_dates_with_other_filters(client, manager, now):
+    camp, store = f.campaign(), f.store()
+    buyer = f.customer()
+    click(buyer, camp, now - dt.timedelta(days=40, hours=2), data={"gclid": "OLD"})
+    f.order(buyer, total=100_000, when=now - dt.timedelta(days=40), store=store)
+    client.force_login(manager)
+    start, end = (now - dt.timedelta(days=41)).date(), (now - dt.timedelta(days=39)).date()
+    response = client.get(
+        f"/reports/o2o/offline-conversions.csv?start={start}&end={end}&campaign={camp.pk}&store={store.pk}"
+    )
+    assert "OLD" in b"".join(response.streaming_content).decode("utf-8-sig")
