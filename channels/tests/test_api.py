@@ -242,3 +242,42 @@ def test_stock_adjust_and_transfer(api_as, inventory_user, warehouse, store, sto
     )
     assert moved.status_code == 200
     assert {row["location"]: row["on_hand"] for row in moved.json()} == {"hn-01": 4, "kho-hn": 3}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/stores/",
+        "/api/v1/channels/",
+        "/api/v1/products/",
+        "/api/v1/skus/",
+        "/api/v1/stock/",
+        "/api/v1/checkins/",
+    ],
+)
+def test_list_endpoints_query_count_does_not_grow(
+    url, api_as, manager, warehouse, lazada, django_assert_max_num_queries
+):
+    # given
+    from channels.models import CheckIn
+
+    from .factories import ChannelFactory, StoreFactory
+
+    client = api_as(manager)
+
+    def grow(n):
+        for _ in range(n):
+            store = StoreFactory()
+            ChannelFactory()
+            sku = SkuFactory()
+            services.stock_receive(sku=sku, location=store, quantity=2)
+            services.checkin_record(store=store, method=CheckIn.Method.POS, phone=f"0912{CheckIn.objects.count():06d}")
+
+    grow(2)
+    with django_assert_max_num_queries(20) as small:
+        assert client.get(url).status_code == 200
+    grow(12)
+    # when / then
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert response.json()["count"] >= 14
