@@ -175,3 +175,96 @@ def test_held_order_is_released_once_the_sku_exists(shopee, stocked):
     stocked(1, the_sku=sku)
     released = services.order_release_hold(order=order)
     assert not released.is_held and released.stock_state == Order.StockState.RESERVED
+
+
+def test_shopee_event_fetches_the_signed_order_detail(settings, shopee, stocked):
+    # given: a fake Shopee that checks the shop-API signature and answers get_order_detail
+    from channels.adapters import shopee as sp
+
+    stocked(3)
+    key = "pk"
+
+    def check(req):
+        expected = sp.shop_sign(
+            partner_id=req.query["partner_id"],
+            path=req.path,
+            timestamp=req.query["timestamp"],
+            access_token=req.query["access_token"],
+            shop_id=req.query["shop_id"],
+            partner_key=key,
+        )
+        return None if expected == req.query.get("sign") else "bad sign"
+
+    detail = {
+        "error": "",
+        "response": {
+            "order_list": [
+                {
+                    "order_sn": "2511SP",
+                    "order_status": "READY_TO_SHIP",
+                    "create_time": 1763600000,
+                    "update_time": 1763600100,
+                    "buyer_user_id": 998,
+                    "total_amount": 398000.0,
+                    "recipient_address": {"name": "Lê Văn Tám", "phone": "84******78"},
+                    "item_list": [
+                        {"model_sku": "AO-001", "model_quantity_purchased": 2, "model_discounted_price": 199000.0}
+                    ],
+                }
+            ]
+        },
+    }
+    with FakePlatform(check=check, respond=lambda req: detail) as fake:
+        settings.CHANNELS_CREDENTIALS = {
+            "shopee": {"base_url": fake.url, "partner_id": "1", "partner_key": key, "shop_id": "7", "access_token": "t"}
+        }
+        body = json.dumps({"shop_id": 7, "code": 3, "data": {"ordersn": "2511SP", "status": "READY_TO_SHIP"}})
+        event, _new = services.inbound_event_store(channel=shopee, shop_id="7", event_id="e1", body=body)
+        services.inbound_event_process(event_id=event.pk)
+    # then
+    order = Order.objects.get(external_id="2511SP")
+    assert order.status == Order.Status.CONFIRMED and order.total == 398_000
+    assert order.lines.get().quantity == 2
+    assert fake.requests[0].path == "/api/v2/order/get_order_detail" and not fake.rejected
+
+
+def test_tiktok_shop_event_fetches_the_signed_order(settings, stocked):
+    from channels.adapters import tiktok_shop as tts
+
+    from .factories import ChannelFactory
+
+    stocked(2)
+    channel = ChannelFactory(code="tts", kind="tiktok_shop")
+
+    def check(req):
+        return (
+            None
+            if tts.api_sign(path=req.path, params=req.query, body=req.body, app_secret="s") == req.query.get("sign")
+            else "bad"
+        )
+
+    answer = {
+        "code": 0,
+        "data": {
+            "orders": [
+                {
+                    "id": "5761",
+                    "status": "AWAITING_SHIPMENT",
+                    "create_time": 1763600000,
+                    "update_time": 1763600001,
+                    "user_id": "u1",
+                    "payment": {"total_amount": "199000"},
+                    "line_items": [{"seller_sku": "AO-001", "sale_price": "199000"}],
+                }
+            ]
+        },
+    }
+    with FakePlatform(check=check, respond=lambda req: answer) as fake:
+        settings.CHANNELS_CREDENTIALS = {
+            "tts": {"base_url": fake.url, "app_key": "k", "app_secret": "s", "access_token": "a", "shop_cipher": "c"}
+        }
+        body = json.dumps({"type": 1, "tts_notification_id": "n1", "shop_id": "s1", "data": {"order_id": "5761"}})
+        event, _new = services.inbound_event_store(channel=channel, shop_id="s1", event_id="n1", body=body)
+        services.inbound_event_process(event_id=event.pk)
+    assert Order.objects.get(external_id="5761").status == Order.Status.CONFIRMED
+    assert fake.requests[0].path == "/order/202309/orders" and not fake.rejected
