@@ -219,3 +219,19 @@ def test_listing_price_rule_matches_exact_ceiling(base, markup):
     listing = services.listing_upsert(sku=sku, channel=channel, markup_percent=markup)
     # then: base × (100+markup)/100 rounded up to 1,000 ₫, in exact integers
     assert listing.price == -(-base * (100 + markup) // 100_000) * 1000
+
+
+def test_product_data_change_marks_its_listings_only(lazada, website, warehouse):
+    # given
+    a, b = SkuFactory(), SkuFactory()
+    for sku in (a, b):
+        services.listing_upsert(sku=sku, channel=lazada)
+        services.listing_upsert(sku=sku, channel=website)
+    for channel in (lazada, website):
+        services.listings_push_channel(channel_id=channel.pk)
+    # when
+    services.product_update(product=a.product, name="Áo thun cổ tròn 2026")
+    services.product_update(product=b.product, name=b.product.name)  # no change
+    # then
+    pending = set(Listing.objects.filter(sync_state=Listing.SyncState.PENDING).values_list("sku_id", flat=True))
+    assert pending == {a.pk}
