@@ -207,3 +207,11 @@ def test_bad_filters_never_answer_500(client, api_as, agent, ticket, query):
     assert client.get(reverse("support:tickets") + "?" + query).status_code in (200, 404)
     assert api_as(agent).get("/api/v1/support/tickets/?" + query).status_code in (200, 400, 404)
     assert api_as(agent).get("/api/v1/support/tickets/abc/").status_code == 404
+
+
+def test_agents_may_not_redeem_vouchers_or_change_prices(api_as, agent):
+    client = api_as(agent)
+    redeem = client.post("/api/v1/vouchers/redeem/", {"code": "X", "store": "hn-01"}, format="json")
+    price = client.post("/api/v1/listings/price/", {"channel": "shopee", "price": 1}, format="json")
+    assert redeem.status_code == 403
+    assert price.status_code == 403
