@@ -4,6 +4,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from o2o_site.api import DomainError
 from support import services
@@ -195,3 +197,25 @@ def test_a_reopened_ticket_gets_a_fresh_due_time_and_can_escalate_again(ticket, 
     assert ticket.escalated_at is None
     assert ticket.due_at > timezone.now() + timedelta(minutes=100)
     assert services.tickets_escalate_overdue(now=ticket.due_at + timedelta(minutes=1)) == 1
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moves=st.lists(st.sampled_from([s for s in Ticket.Status.values if s != "confirmed"]), max_size=8))
+def test_any_sequence_of_moves_follows_the_life_cycle(customer, category, agent, moves):
+    # given
+    ticket = services.ticket_create(customer=customer, category=category, subject="Chuỗi bất kỳ")
+    expected = Ticket.Status.NEW
+    # when: every requested move is either applied exactly as the table says, or refused
+    for status in moves:
+        allowed = status in Ticket.TRANSITIONS[expected]
+        try:
+            services.ticket_transition(ticket=ticket, to_status=status, actor=agent)
+            assert allowed
+            expected = status
+        except InvalidTransition:
+            assert not allowed
+    # then: the stored status and its history agree with the table
+    ticket.refresh_from_db()
+    assert ticket.status == expected
+    last = TicketEvent.objects.filter(ticket=ticket, kind="status").order_by("-id").first()
+    assert (last.to_status if last else Ticket.Status.NEW) == expected
