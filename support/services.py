@@ -154,6 +154,8 @@ def ticket_create(
         raise TicketInvalid(_("Yêu cầu chưa hợp lệ."), fields=errors)
     now = now or timezone.now()
     order_ref = (order_ref or "").strip()[:64]
+    if order_ref and order_id is None:
+        order_id = _order_id_for(order_ref)
     with transaction.atomic():
         department = category.department
         ticket = Ticket.objects.create(
@@ -186,6 +188,14 @@ def ticket_create(
             _event(ticket, TicketEvent.Kind.CALL, author=created_by, data={"call": call.pk, "caller": call.caller})
         _timeline_ticket(ticket)
     return ticket
+
+
+def _order_id_for(order_ref: str) -> int | None:
+    """Our order's id for a number or marketplace id the agent typed; None when unknown (kept as text)."""
+    from channels.selectors import order_find
+
+    order = order_find(order_ref)
+    return order.pk if order is not None else None
 
 
 def _lock(ticket_id: int) -> Ticket:

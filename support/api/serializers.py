@@ -68,6 +68,7 @@ class TicketOutput(serializers.ModelSerializer):
             "subject",
             "description",
             "order_ref",
+            "order_id",
             "category",
             "department",
             "assignee",

@@ -29,6 +29,7 @@ def test_ticket_create_through_the_api(api_as, agent, customer, category, shopee
     assert body["status"] == "new"
     assert body["customer"] == {"id": customer.pk, "full_name": "Nguyễn Văn An"}
     assert body["order_ref"] == shopee_order.number
+    assert body["order_id"] == shopee_order.pk
     assert [e["kind"] for e in body["events"]] == ["created"]
 
 
