@@ -9,7 +9,6 @@ memberships set-based. Every public service is keyword-only and owns its transac
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import logging
 from collections.abc import Iterable, Sequence
 
@@ -23,7 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from customers import services as customer_services
-from customers.models import Activity, Customer, Segment, SegmentMembership
+from customers.models import Activity, Customer, Segment
 from o2o_site.api import Conflict, DomainError, NotFound
 
 from . import conf
@@ -83,46 +82,6 @@ def _members_queryset(segment: Segment, *, now: dt.datetime, scope=None):
     return rule.members(thresholds=merged_thresholds(rule, segment.thresholds), now=now, scope=scope)
 
 
-def _sync_accepts_scope() -> bool:
-    return "scope" in inspect.signature(customer_services.segment_sync_members).parameters
-
-
-def _sync_scoped(*, segment: Segment, ids_qs, scope: Sequence[int], at: dt.datetime) -> tuple[int, int]:
-    """Per-customer sync: changes only the memberships of the customers in `scope`.
-
-    customers' `segment_sync_members` has no way (yet) to restrict itself to a subset: given a
-    one-customer set it would close every other member's stay. Until it takes `scope=`, this
-    does the same two set-based statements restricted to the scope (the segment row locked the
-    same way, so it never interleaves with a full sync).
-    """
-    if _sync_accepts_scope():
-        return customer_services.segment_sync_members(segment=segment, customer_ids=ids_qs, at=at, scope=list(scope))
-    scope = list(scope)
-    with transaction.atomic():
-        Segment.objects.select_for_update().filter(pk=segment.pk).first()
-        wanted = set(
-            Customer.objects.filter(pk__in=ids_qs, merged_into__isnull=True, erased_at__isnull=True).values_list(
-                "pk", flat=True
-            )
-        ) & set(scope)
-        left = (
-            SegmentMembership.objects.filter(segment=segment, left_at__isnull=True, customer_id__in=scope)
-            .exclude(customer_id__in=wanted)
-            .update(left_at=at)
-        )
-        current = set(
-            SegmentMembership.objects.filter(segment=segment, left_at__isnull=True, customer_id__in=scope).values_list(
-                "customer_id", flat=True
-            )
-        )
-        newcomers = sorted(wanted - current)
-        SegmentMembership.objects.bulk_create(
-            [SegmentMembership(segment=segment, customer_id=cid, joined_at=at) for cid in newcomers],
-            ignore_conflicts=True,
-        )
-    return len(newcomers), left
-
-
 def segments_recompute(
     *, at: dt.datetime | None = None, codes: Iterable[str] | None = None
 ) -> dict[str, tuple[int, int]]:
@@ -163,7 +122,7 @@ def segments_refresh_customers(
         ids_qs = _members_queryset(segment, now=at, scope=scope)
         if ids_qs is None:
             continue
-        joined, left = _sync_scoped(segment=segment, ids_qs=ids_qs, scope=scope, at=at)
+        joined, left = customer_services.segment_sync_members(segment=segment, customer_ids=ids_qs, at=at, scope=scope)
         if joined or left:
             result[segment.code] = (joined, left)
     scores_recompute(at=at, scope=scope)
