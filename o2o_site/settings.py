@@ -198,6 +198,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a "status" or "channel" field with different choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "ContactChannelEnum": "customers.models.ContactChannel",
+        "TicketChannelEnum": "support.models.Ticket.Channel",
+        "TicketStatusEnum": "support.models.Ticket.Status",
+        "OrderStatusEnum": "channels.models.Order.Status",
+        "VoucherStatusEnum": "promotions.models.Voucher.Status",
+    },
 }
 
 # --- Caches (rate limits, idempotency) ----------------------------------------------------
