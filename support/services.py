@@ -456,18 +456,13 @@ def care_segment():
 
 
 def _care_audience_join(customer, ticket: Ticket) -> bool:
-    """Adds the customer to the "care" segment through customers' set-based membership sync.
-
-    customers offers `segment_sync_members` (the full member set) rather than an "add one"
-    service, so the set passed is the current members plus this customer (one INSERT … SELECT,
-    the segment row locked by that service). Answers whether the customer was newly added.
+    """Adds the customer to the "care" segment through customers' set-based membership sync,
+    scoped to this one customer so no other member's stay is touched. Answers whether the
+    customer was newly added.
     """
-    from customers.selectors import segment_members
     from customers.services import segment_sync_members
 
-    segment = care_segment()
-    members = segment_members(segment) | type(customer).objects.filter(pk=customer.pk)
-    joined, _left = segment_sync_members(segment=segment, customer_ids=members)
+    joined, _left = segment_sync_members(segment=care_segment(), customer_ids=[customer.pk], scope=[customer.pk])
     return joined > 0
 
 
