@@ -224,8 +224,7 @@ def customer_resolve(
         raise InvalidIdentifier(message, code="no_identifier", fields={"phone": [message]})
     for attempt in range(4):
         try:
-            with transaction.atomic():
-                return _resolve_once(identifiers, full_name=full_name, source=(source or "")[:50])
+            return _resolve_once(identifiers, full_name=full_name, source=(source or "")[:50])
         except IntegrityError:
             # Another transaction attached one of these values first; it is committed now.
             if attempt == 3:
@@ -235,6 +234,8 @@ def customer_resolve(
 
 
 def _resolve_once(identifiers: list[Identifier], *, full_name: str, source: str) -> ResolveResult:
+    """One attempt: reads without a savepoint (a known buyer with nothing new costs two
+    SELECTs), writes in one, so an IntegrityError from a concurrent attach rolls back only them."""
     blocked = _blocked_pairs(identifiers)
     matchable = [i for i in identifiers if (i.kind, i.value) not in blocked]
     owners: dict[tuple[str, str], int] = {}
@@ -249,6 +250,43 @@ def _resolve_once(identifiers: list[Identifier], *, full_name: str, source: str)
     scores: dict[int, int] = {}
     for (kind, _value), customer_id in owners.items():
         scores[customer_id] = scores.get(customer_id, 0) + _WEIGHT.get(kind, 10)
+    if scores:
+        best_id = sorted(scores, key=lambda cid: (-scores[cid], cid))[0]
+        customer = loaded.get(best_id)
+        nothing_to_write = (
+            customer is not None
+            and not customer.merged_into_id
+            and len(scores) == 1
+            and not (full_name and not customer.full_name)
+            and all((i.kind, i.value) in owners for i in matchable)
+            and not any((i.kind, i.value) in blocked for i in identifiers)
+        )
+        if nothing_to_write:
+            return ResolveResult(customer=customer, created=False, merge_candidate=False)
+    with transaction.atomic():
+        return _resolve_write(
+            identifiers,
+            full_name=full_name,
+            source=source,
+            blocked=blocked,
+            owners=owners,
+            loaded=loaded,
+            scores=scores,
+            matchable=matchable,
+        )
+
+
+def _resolve_write(
+    identifiers: list[Identifier],
+    *,
+    full_name: str,
+    source: str,
+    blocked: set[tuple[str, str]],
+    owners: dict[tuple[str, str], int],
+    loaded: dict[int, Customer],
+    scores: dict[int, int],
+    matchable: list[Identifier],
+) -> ResolveResult:
     created = False
     conflict = False
     if scores:
@@ -450,6 +488,8 @@ def record_activity(
         "data": data or {},
     }
     ref_type, ref_id = (ref_type or "")[:50], str(ref_id or "")[:100]
+    if ref_id and connection.vendor == "postgresql":
+        return _activity_upsert(customer=customer, kind=kind, ref_type=ref_type, ref_id=ref_id, values=values)
     with transaction.atomic():
         if ref_id:
             key = {"customer": customer, "kind": kind, "ref_type": ref_type, "ref_id": ref_id}
@@ -465,6 +505,50 @@ def record_activity(
             existing.save(update_fields=list(values))
             return existing
         return Activity.objects.create(customer=customer, kind=kind, ref_type=ref_type, ref_id=ref_id, **values)
+
+
+def _db_params(instance: models.Model, attnames: Sequence[str]) -> list:
+    meta = type(instance)._meta
+    return [meta.get_field(name).get_db_prep_save(getattr(instance, name), connection) for name in attnames]
+
+
+def _announce_saved(instance: models.Model, *, created: bool, update_fields: Iterable[str] | None = None) -> None:
+    """Rows written in raw SQL skip `Model.save()`: announce them as it would, so listeners
+    (reports refreshes segments on Activity and Purchase) hear about every row."""
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    models.signals.post_save.send(
+        sender=type(instance),
+        instance=instance,
+        created=created,
+        update_fields=None if update_fields is None else frozenset(update_fields),
+        raw=False,
+        using=connection.alias,
+    )
+
+
+def _activity_upsert(*, customer: Customer, kind: str, ref_type: str, ref_id: str, values: dict) -> Activity:
+    """`record_activity` for a keyed entry in one statement (PostgreSQL), instead of a look, an
+    insert and an update in two savepoints: INSERT … ON CONFLICT on `activity_unique_ref`, whose
+    WHERE is repeated so the partial index can be inferred. `xmax = 0` only on a fresh row."""
+    activity = Activity(customer=customer, kind=kind, ref_type=ref_type, ref_id=ref_id, **values)
+    activity.created_at = timezone.now()
+    models.signals.pre_save.send(
+        sender=Activity, instance=activity, raw=False, using=connection.alias, update_fields=None
+    )
+    columns = ["customer_id", "kind", "ref_type", "ref_id", *values, "created_at"]
+    table = Activity._meta.db_table
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+        " ON CONFLICT (customer_id, kind, ref_type, ref_id) WHERE NOT (ref_id = '')"
+        f" DO UPDATE SET {', '.join(f'{name} = EXCLUDED.{name}' for name in values)}"
+        " RETURNING id, created_at, (xmax = 0)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _db_params(activity, columns))
+        activity.pk, activity.created_at, created = cursor.fetchone()
+    _announce_saved(activity, created=created, update_fields=None if created else list(values))
+    return activity
 
 
 # --- purchases and points --------------------------------------------------------------------
@@ -488,6 +572,17 @@ def record_purchase(
         raise DomainError(_("Thiếu mã đơn."), code="invalid_order_ref", status_code=400)
     customer = _live(customer)
     points = _points_for(amount)
+    if connection.vendor == "postgresql":
+        _purchase_record_pg(
+            customer=customer,
+            amount=amount,
+            channel=channel,
+            occurred_at=occurred_at,
+            order_ref=order_ref,
+            store_code=store_code,
+            points=points,
+        )
+        return
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -521,6 +616,87 @@ def record_purchase(
                 reason=_("Tích điểm đơn %(ref)s") % {"ref": order_ref},
                 created_at=occurred_at,
             )
+
+
+def _purchase_record_pg(
+    *,
+    customer: Customer,
+    amount: int,
+    channel: str,
+    occurred_at: datetime,
+    order_ref: str,
+    store_code: str,
+    points: int,
+) -> None:
+    """`record_purchase` in one statement: the purchase row (ON CONFLICT on `order_ref` is the
+    idempotency the savepoint and IntegrityError gave), and only when it was new, the customer's
+    figures (moved with their own column values, as the F() update did) and the points earned."""
+    purchase = Purchase(
+        customer=customer,
+        order_ref=order_ref[:100],
+        amount=amount,
+        channel=(channel or "")[:50],
+        store_code=(store_code or "")[:50],
+        occurred_at=occurred_at,
+        points_earned=points,
+    )
+    models.signals.pre_save.send(
+        sender=Purchase, instance=purchase, raw=False, using=connection.alias, update_fields=None
+    )
+    purchase_columns = ["customer_id", "order_ref", "amount", "channel", "store_code", "occurred_at", "points_earned"]
+    params = _db_params(purchase, purchase_columns)
+    moment = Purchase._meta.get_field("occurred_at").get_db_prep_save(occurred_at, connection)
+    params += [amount, moment, moment, moment, moment, Lifecycle.CUSTOMER, points, customer.pk]
+    entry = None
+    entry_sql = ""
+    if points:
+        entry = PointsEntry(
+            customer=customer,
+            kind=PointsEntry.Kind.EARN,
+            points=points,
+            remaining=points,
+            expires_at=occurred_at + timedelta(days=conf.points_valid_days()),
+            reference=order_ref[:100],
+            reason=_("Tích điểm đơn %(ref)s") % {"ref": order_ref},
+            created_at=occurred_at,
+        )
+        entry_columns = [
+            "customer_id",
+            "kind",
+            "points",
+            "remaining",
+            "expires_at",
+            "reference",
+            "reason",
+            "created_at",
+        ]
+        entry_sql = (
+            f", e AS (INSERT INTO {PointsEntry._meta.db_table} ({', '.join(entry_columns)})"
+            f" SELECT {', '.join(['%s'] * len(entry_columns))} FROM p RETURNING id)"
+        )
+        params += _db_params(entry, entry_columns)
+    customer_t = Customer._meta.db_table
+    sql = (
+        f"WITH p AS (INSERT INTO {Purchase._meta.db_table} ({', '.join(purchase_columns)})"
+        f" VALUES ({', '.join(['%s'] * len(purchase_columns))}) ON CONFLICT (order_ref) DO NOTHING RETURNING id),"
+        f" c AS (UPDATE {customer_t} SET order_count = order_count + 1, lifetime_value = lifetime_value + %s,"
+        " first_purchase_at = LEAST(COALESCE(first_purchase_at, %s), %s),"
+        " last_purchase_at = GREATEST(COALESCE(last_purchase_at, %s), %s),"
+        " lifecycle = %s, points_balance = points_balance + %s"
+        " WHERE id = %s AND EXISTS (SELECT 1 FROM p))"
+        f"{entry_sql}"
+        f" SELECT (SELECT id FROM p), {'(SELECT id FROM e)' if entry is not None else 'NULL'}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        purchase_id, entry_id = cursor.fetchone()
+    if purchase_id is None:
+        return  # already counted
+    purchase.pk = purchase_id
+    _announce_saved(purchase, created=True)
+    if entry is not None:
+        entry.pk = entry_id
+        _announce_saved(entry, created=True)
 
 
 def record_purchase_reversal(*, customer: Customer, order_ref: str) -> None:
