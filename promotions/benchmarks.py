@@ -96,6 +96,93 @@ def voucher_validate(ctx: BenchContext) -> dict:
     return measure(validate, iterations=ctx.iterations)
 
 
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc); 0 if it is gone or not Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _tree_cpu_s(root: int) -> float:
+    """CPU seconds of a process and its children (the gunicorn master and its workers)."""
+    total = _proc_cpu_s(root)
+    try:
+        children = Path(f"/proc/{root}/task/{root}/children").read_text().split()
+    except OSError:
+        children = []
+    return total + sum(_proc_cpu_s(int(pid)) for pid in children)
+
+
+def _postgres_cpu_s() -> float:
+    """CPU seconds of every `postgres` process on this machine (0 when the database is remote).
+    Other users' queries count too: read it next to the machine's figures."""
+    total = 0.0
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _proc_cpu_s(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, every core (Linux /proc/stat)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / tick, sum(values[:8]) / tick
+
+
+class _CpuWatch:
+    """Where the CPU went during one measured phase: this process (the load generator), the
+    server's processes, and the whole machine (PostgreSQL and other users' work included).
+    On a 2-core box shared with others, a throughput figure means little without these."""
+
+    def __init__(self, server_pid: int | None = None):
+        self.server_pid = server_pid
+
+    def __enter__(self):
+        self._client = time.process_time()
+        self._server = _tree_cpu_s(self.server_pid) if self.server_pid else 0.0
+        self._postgres = _postgres_cpu_s()
+        self._busy, self._total = _machine_cpu()
+        self.load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        return self
+
+    def __exit__(self, *exc):
+        self.client_s = time.process_time() - self._client
+        self.server_s = (_tree_cpu_s(self.server_pid) - self._server) if self.server_pid else None
+        busy, total = _machine_cpu()
+        self.postgres_s = _postgres_cpu_s() - self._postgres
+        self.machine_busy_s, self.machine_total_s = busy - self._busy, total - self._total
+        self.load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+    def report(self, operations: int, prefix: str) -> dict:
+        per_op = lambda s: round(s * 1000 / operations, 3) if operations and s is not None else None  # noqa: E731
+        out = {
+            f"{prefix}client_cpu_ms_per_op": per_op(self.client_s),
+            f"{prefix}postgres_cpu_ms_per_op": per_op(self.postgres_s),
+            f"{prefix}machine_busy_cpu_ms_per_op": per_op(self.machine_busy_s),
+            f"{prefix}machine_busy_percent": round(100 * self.machine_busy_s / self.machine_total_s, 1)
+            if self.machine_total_s
+            else None,
+            f"{prefix}client_share_of_busy_cpu": round(self.client_s / self.machine_busy_s, 3)
+            if self.machine_busy_s
+            else None,
+            f"{prefix}load_average_1m": [self.load_before, self.load_after],
+        }
+        if self.server_pid:
+            out[f"{prefix}server_cpu_ms_per_op"] = per_op(self.server_s)
+        return out
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -247,9 +334,10 @@ def redeem_throughput(ctx: BenchContext) -> dict:
     raw_codes = _vouchers(total, period, "raw")
     raw_ids = list(Voucher.objects.filter(code__in=raw_codes).values_list("pk", flat=True))
     cashier_id = Token.objects.get(key=tokens[0]).user_id
-    raw_latencies, raw_wall, _ = _parallel(
-        lambda _i, ids: _raw_sql_redeem(ids, store.pk, cashier_id), [raw_ids[i::CLIENTS] for i in range(CLIENTS)]
-    )
+    with _CpuWatch() as raw_cpu:
+        raw_latencies, raw_wall, _ = _parallel(
+            lambda _i, ids: _raw_sql_redeem(ids, store.pk, cashier_id), [raw_ids[i::CLIENTS] for i in range(CLIENTS)]
+        )
     raw = summarize(raw_latencies, raw_wall)
 
     # Then the API through a real server.
@@ -260,7 +348,8 @@ def redeem_throughput(ctx: BenchContext) -> dict:
         warm = _vouchers(CLIENTS * 3, period, "wrm")
         _parallel(lambda i, c: _http_redeem(port, tokens[i], c), [warm[i::CLIENTS] for i in range(CLIENTS)])
         chunks = [codes[i::CLIENTS] for i in range(CLIENTS)]
-        latencies, wall, failures = _parallel(lambda i, c: _http_redeem(port, tokens[i], c), chunks)
+        with _CpuWatch(process.pid) as api_cpu:
+            latencies, wall, failures = _parallel(lambda i, c: _http_redeem(port, tokens[i], c), chunks)
     finally:
         process.terminate()
         try:
@@ -280,6 +369,9 @@ def redeem_throughput(ctx: BenchContext) -> dict:
         "api_to_raw_sql_ratio": round(api["throughput_per_s"] / raw["throughput_per_s"], 3)
         if raw["throughput_per_s"]
         else None,
+        "cpu_cores": os.cpu_count(),
+        **api_cpu.report(api["operations"], ""),
+        **raw_cpu.report(raw["operations"], "raw_sql_"),
     }
 
 
