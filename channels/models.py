@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from o2o_site.money import MoneyField
@@ -313,6 +314,9 @@ class Order(models.Model):
             models.Index(fields=["channel", "status", "placed_at"], name="order_chan_status_at"),
             models.Index(fields=["customer", "placed_at"], name="order_customer_at"),
             models.Index(fields=["external_id"], name="order_external_id"),
+            # `order_find` matches our number case-insensitively (UPPER(number) = UPPER(q)):
+            # without this the unique index on `number` is useless and every lookup scans.
+            models.Index(Upper("number"), name="order_number_upper"),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ExpressionWrapper, F, IntegerField, Q, QuerySet
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -630,26 +630,65 @@ def stock_rebuild_check(*, sku: SKU, location: Store) -> dict:
     }
 
 
+def _shortage(index: int, line: OrderLine) -> InsufficientStock:
+    return InsufficientStock(
+        _("Không đủ hàng cho SKU %(sku)s (cần %(qty)s).") % {"sku": line.sku_code, "qty": line.quantity},
+        fields={f"lines.{index}.quantity": [_("Không đủ hàng trong kho.")]},
+    )
+
+
 def _lines_reserve(order: Order, lines: list[OrderLine]) -> None:
     """Reserves every SKU line at its location, or none (the caller's transaction rolls back).
 
-    Lines are taken in SKU order so two orders never lock the same rows in opposite orders.
-    Each line is one conditional UPDATE: PostgreSQL re-checks the WHERE after waiting for a
-    competing row lock, so the last unit goes to exactly one order.
+    Rows are locked in SKU order so two orders never lock the same rows in opposite orders, in a
+    fixed number of statements whatever the number of lines. One line is one conditional UPDATE:
+    PostgreSQL re-checks the WHERE after waiting for a competing row lock, so the last unit goes
+    to exactly one order. Several lines lock their stock rows first (`ORDER BY sku FOR UPDATE`),
+    check every line against what is held, then move all of them in one UPDATE. The error names
+    the first short line in SKU order, as reserving line by line would.
     """
-    movements = []
-    for index, line in sorted(enumerate(lines), key=lambda pair: (pair[1].sku_id or 0, pair[0])):
-        if line.sku_id is None:
-            continue
+    ordered = sorted(
+        ((index, line) for index, line in enumerate(lines) if line.sku_id is not None),
+        key=lambda pair: (pair[1].sku_id, pair[0]),
+    )
+    if not ordered:
+        return
+    if len(ordered) == 1:
+        index, line = ordered[0]
         got = Stock.objects.filter(
             sku_id=line.sku_id, location_id=line.location_id, on_hand__gte=F("reserved") + line.quantity
         ).update(reserved=F("reserved") + line.quantity)
         if not got:
-            raise InsufficientStock(
-                _("Không đủ hàng cho SKU %(sku)s (cần %(qty)s).") % {"sku": line.sku_code, "qty": line.quantity},
-                fields={f"lines.{index}.quantity": [_("Không đủ hàng trong kho.")]},
+            raise _shortage(index, line)
+    else:
+        wanted: dict[tuple[int, int], int] = {}
+        for _index, line in ordered:
+            key = (line.sku_id, line.location_id)
+            wanted[key] = wanted.get(key, 0) + line.quantity
+        which = Q()
+        for sku_id, location_id in wanted:
+            which |= Q(sku_id=sku_id, location_id=location_id)
+        held = {
+            (sku_id, location_id): (pk, on_hand - reserved)
+            for pk, sku_id, location_id, on_hand, reserved in Stock.objects.filter(which)
+            .order_by("sku_id", "location_id")
+            .select_for_update()
+            .values_list("pk", "sku_id", "location_id", "on_hand", "reserved")
+        }
+        taken: dict[tuple[int, int], int] = {}
+        for index, line in ordered:
+            key = (line.sku_id, line.location_id)
+            taken[key] = taken.get(key, 0) + line.quantity
+            if key not in held or taken[key] > held[key][1]:
+                raise _shortage(index, line)
+        Stock.objects.filter(pk__in=[held[key][0] for key in wanted]).update(
+            reserved=F("reserved")
+            + Case(
+                *[When(pk=held[key][0], then=Value(qty)) for key, qty in wanted.items()], output_field=IntegerField()
             )
-        movements.append(
+        )
+    StockMovement.objects.bulk_create(
+        [
             StockMovement(
                 sku_id=line.sku_id,
                 location_id=line.location_id,
@@ -657,8 +696,9 @@ def _lines_reserve(order: Order, lines: list[OrderLine]) -> None:
                 reserved_delta=line.quantity,
                 order=order,
             )
-        )
-    StockMovement.objects.bulk_create(movements)
+            for _index, line in ordered
+        ]
+    )
 
 
 def _lines_commit(order: Order) -> None:
@@ -1005,6 +1045,9 @@ def _order_create(
     unknown = [ln["sku"] for ln in lines if ln["sku"] not in skus]
     location = _fulfilment_location(channel, store, fulfilment) if skus else None
     subtotal = sum(ln["quantity"] * ln["unit_price"] for ln in lines)
+    # What the order will be once its stock is reserved goes into the INSERT: a second write
+    # is needed only when reserving fails into a hold or the order arrives past pending.
+    reserve = not unknown and status != S.CANCELLED
     order = Order.objects.create(
         number=_new_number(),
         channel=channel,
@@ -1022,6 +1065,9 @@ def _order_create(
         buyer=buyer if isinstance(buyer, dict) else {},
         reference=reference,
         idempotency_key=idempotency_key,
+        stock_state=Order.StockState.RESERVED if reserve else Order.StockState.NONE,
+        is_held=bool(unknown),
+        hold_reason=_("SKU không có trong danh mục: %(codes)s") % {"codes": ", ".join(unknown)} if unknown else "",
     )
     rows = OrderLine.objects.bulk_create(
         [
@@ -1038,28 +1084,37 @@ def _order_create(
             for ln in lines
         ]
     )
-    if unknown:
-        order.is_held = True
-        order.hold_reason = _("SKU không có trong danh mục: %(codes)s") % {"codes": ", ".join(unknown)}
-    elif status != S.CANCELLED:
+    changed = False
+    if reserve:
         try:
             # A savepoint only where a shortage is survivable (the order is then kept, held);
             # elsewhere the caller's transaction rolls everything back.
             with transaction.atomic() if hold_on_shortage else contextlib.nullcontext():
                 _lines_reserve(order, rows)
-            order.stock_state = Order.StockState.RESERVED
         except InsufficientStock as exc:
             if not hold_on_shortage:
                 raise
+            order.stock_state = Order.StockState.NONE
             order.is_held = True
             order.hold_reason = exc.message
+            changed = True
     if status != S.PENDING:
         _apply_status(order, status)
-    order.save(update_fields=["is_held", "hold_reason", "stock_state", "status"])
+        changed = True
+    if changed:
+        order.save(update_fields=["is_held", "hold_reason", "stock_state", "status"])
     if order.stock_state != Order.StockState.NONE:
         listings_refresh(sku_ids={r.sku_id for r in rows if r.sku_id}, price=False)
-    order.lines_cache = rows
+    _lines_preload(order, rows)
     return order
+
+
+def _lines_preload(order: Order, rows: list[OrderLine]) -> None:
+    """Hands the new order back with its lines as a prefetch would, so rendering it reads nothing."""
+    lines = order.lines.all()
+    lines._result_cache = rows
+    lines._prefetch_done = True
+    order._prefetched_objects_cache = {OrderLine._meta.get_field("order").remote_field.cache_name: lines}
 
 
 def _order_update_from_channel(order: Order, status: str, updated_at) -> IngestResult:

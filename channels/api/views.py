@@ -197,7 +197,8 @@ class ChannelOrderCreateApi(APIView):
         payload = dict(data.validated_data)
         payload["lines"] = [dict(line) for line in payload["lines"]]
         result = services.order_ingest(channel_code=code, payload=payload)
-        order = selectors.order_find(result.order.number)
+        # A new order comes back with its lines loaded; only a repeat needs reading.
+        order = result.order if result.created else selectors.order_find(result.order.number)
         return Response(
             s.OrderOut(order).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         )
