@@ -115,18 +115,16 @@ def _tree_cpu_s(root: int) -> float:
     return total + sum(_proc_cpu_s(int(pid)) for pid in children)
 
 
-def _postgres_cpu_s() -> float:
-    """CPU seconds of every `postgres` process on this machine (0 when the database is remote).
-    Other users' queries count too: read it next to the machine's figures."""
-    total = 0.0
-    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    total += _proc_cpu_s(int(entry.name))
-            except OSError:
-                continue
-    return total
+def _database_backend_pids() -> list[int]:
+    """The PostgreSQL backends serving the bench's scratch database (the server's persistent
+    connections), this process's own idle connection left out; [] when not PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _machine_cpu() -> tuple[float, float]:
@@ -149,26 +147,30 @@ class _CpuWatch:
         self.server_pid = server_pid
 
     def __enter__(self):
-        self._client = time.process_time()
+        # Only with a server: its connections live through the phase (CONN_MAX_AGE), so their
+        # backends' CPU can be read at both ends; the raw SQL threads' backends exit with them.
+        self._backends = _database_backend_pids() if self.server_pid else []
+        self._postgres = sum(_proc_cpu_s(pid) for pid in self._backends)
         self._server = _tree_cpu_s(self.server_pid) if self.server_pid else 0.0
-        self._postgres = _postgres_cpu_s()
         self._busy, self._total = _machine_cpu()
-        self.load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        self._client = time.process_time()
+        self.load_before = round(os.getloadavg()[0], 2)
         return self
 
     def __exit__(self, *exc):
         self.client_s = time.process_time() - self._client
-        self.server_s = (_tree_cpu_s(self.server_pid) - self._server) if self.server_pid else None
         busy, total = _machine_cpu()
-        self.postgres_s = _postgres_cpu_s() - self._postgres
         self.machine_busy_s, self.machine_total_s = busy - self._busy, total - self._total
-        self.load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        self.server_s = (_tree_cpu_s(self.server_pid) - self._server) if self.server_pid else None
+        self.postgres_s = (sum(_proc_cpu_s(pid) for pid in self._backends) - self._postgres) if self._backends else None
+        self.load_after = round(os.getloadavg()[0], 2)
 
     def report(self, operations: int, prefix: str) -> dict:
-        per_op = lambda s: round(s * 1000 / operations, 3) if operations and s is not None else None  # noqa: E731
+        def per_op(seconds):
+            return round(seconds * 1000 / operations, 3) if operations and seconds is not None else None
+
         out = {
             f"{prefix}client_cpu_ms_per_op": per_op(self.client_s),
-            f"{prefix}postgres_cpu_ms_per_op": per_op(self.postgres_s),
             f"{prefix}machine_busy_cpu_ms_per_op": per_op(self.machine_busy_s),
             f"{prefix}machine_busy_percent": round(100 * self.machine_busy_s / self.machine_total_s, 1)
             if self.machine_total_s
@@ -178,8 +180,22 @@ class _CpuWatch:
             else None,
             f"{prefix}load_average_1m": [self.load_before, self.load_after],
         }
-        if self.server_pid:
-            out[f"{prefix}server_cpu_ms_per_op"] = per_op(self.server_s)
+        if self.server_s is not None:
+            own = self.client_s + self.server_s + (self.postgres_s or 0.0)
+            out.update(
+                {
+                    f"{prefix}server_cpu_ms_per_op": per_op(self.server_s),
+                    f"{prefix}postgres_cpu_ms_per_op": per_op(self.postgres_s),
+                    # What this benchmark itself burnt per redemption (load generator + server +
+                    # its database backends); the rest of the busy CPU was other people's work.
+                    f"{prefix}own_cpu_ms_per_op": per_op(own),
+                    f"{prefix}others_cpu_ms_per_op": per_op(max(0.0, self.machine_busy_s - own)),
+                    # The rate the cores could sustain if the machine ran only this benchmark.
+                    f"{prefix}cpu_bound_ceiling_per_s": round(operations * (os.cpu_count() or 1) / own, 1)
+                    if own
+                    else None,
+                }
+            )
         return out
 
 
@@ -211,9 +227,12 @@ def _start_server(port: int) -> tuple[subprocess.Popen, str]:
     }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     if gunicorn:
-        # One process per client by default: a redemption is CPU-bound Python, threads would share a GIL.
-        workers = os.environ.get("PROMOTIONS_BENCH_WORKERS") or str(CLIENTS)
+        # A redemption is CPU-bound Python (threads would share a GIL), so processes; but no more
+        # of them than the cores can run: with 8 workers on 2 cores (plus PostgreSQL and the
+        # clients) the box spent its time switching between them and served a third as many.
+        workers = os.environ.get("PROMOTIONS_BENCH_WORKERS") or str((os.cpu_count() or 1) + 1)
         threads = os.environ.get("PROMOTIONS_BENCH_THREADS") or "1"
+        worker_class = os.environ.get("PROMOTIONS_BENCH_WORKER_CLASS") or "sync"
         cmd = [
             gunicorn,
             "o2o_site.wsgi:application",
@@ -223,10 +242,12 @@ def _start_server(port: int) -> tuple[subprocess.Popen, str]:
             workers,
             "--threads",
             threads,
+            "--worker-class",
+            worker_class,
             "--log-level",
             "warning",
         ]
-        kind = f"gunicorn {workers} workers x {threads} threads"
+        kind = f"gunicorn {workers} {worker_class} workers x {threads} threads"
     else:
         cmd = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
         kind = "runserver --noreload (threaded)"
