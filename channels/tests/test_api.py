@@ -281,3 +281,32 @@ def test_list_endpoints_query_count_does_not_grow(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.json()["count"] >= 14
+
+
+def test_channel_order_201_body_is_what_reading_the_order_back_shows(api_as, integration, shopee, stocked, sku):
+    # given
+    stocked(5)
+    other = SkuFactory(code="QUAN-01")
+    stocked(3, the_sku=other)
+    payload = order_payload(quantity=2, fulfilment="ship")
+    payload["lines"].append({"sku": "QUAN-01", "quantity": 1, "unit_price": 150_000})
+    payload["lines"].append({"sku": "AO-001", "quantity": 1, "unit_price": 199_000, "name": "Áo tặng"})
+    client = api_as(integration)
+    # when
+    created = client.post("/api/v1/channels/shopee/orders/", payload, format="json")
+    # then
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert client.get(f"/api/v1/orders/{body['number']}/").json() == body
+    assert [line["sku"] for line in body["lines"]] == ["AO-001", "QUAN-01", "AO-001"]
+
+
+def test_channel_order_create_reads_nothing_back(api_as, integration, shopee, stocked, django_assert_max_num_queries):
+    # given: a known buyer, so the count is ingest alone
+    stocked(5)
+    client = api_as(integration)
+    client.post("/api/v1/channels/shopee/orders/", order_payload(external_id="SP-0"), format="json")
+    # when / then
+    with django_assert_max_num_queries(20):
+        response = client.post("/api/v1/channels/shopee/orders/", order_payload(external_id="SP-1"), format="json")
+    assert response.status_code == 201

@@ -5,6 +5,7 @@ from channels.errors import InsufficientStock, InvalidTransition
 from channels.models import Order, Stock, StockMovement
 
 from .conftest import order_payload
+from .factories import SkuFactory
 
 
 def _stock(sku, location):
@@ -174,3 +175,77 @@ def test_status_updates_without_update_time_still_move_forward_only(shopee, stoc
     # then
     assert Order.objects.get().status == Order.Status.CONFIRMED
     assert not back.status_applied
+
+
+def test_order_of_several_lines_reserves_each_sku_and_records_a_movement_per_line(shopee, stocked, warehouse, sku):
+    # given
+    stocked(5)
+    other = SkuFactory(code="QUAN-01")
+    stocked(4, the_sku=other)
+    payload = order_payload(quantity=2)
+    payload["lines"] += [
+        {"sku": "QUAN-01", "quantity": 3, "unit_price": 1},
+        {"sku": "AO-001", "quantity": 1, "unit_price": 1},
+    ]
+    # when
+    order = services.order_ingest(channel_code="shopee", payload=payload).order
+    # then
+    assert order.stock_state == Order.StockState.RESERVED
+    assert _stock(sku, warehouse).reserved == 3
+    assert _stock(other, warehouse).reserved == 3
+    reservations = StockMovement.objects.filter(order=order, kind=StockMovement.Kind.RESERVATION)
+    assert sorted(reservations.values_list("sku__code", "reserved_delta")) == [
+        ("AO-001", 1),
+        ("AO-001", 2),
+        ("QUAN-01", 3),
+    ]
+
+
+def test_several_lines_short_on_one_sku_name_that_line_and_reserve_nothing(shopee, stocked, warehouse, sku):
+    # given
+    stocked(5)
+    other = SkuFactory(code="QUAN-01")
+    stocked(2, the_sku=other)
+    payload = order_payload(quantity=1)
+    payload["lines"] = [
+        {"sku": "QUAN-01", "quantity": 1, "unit_price": 1},
+        {"sku": "AO-001", "quantity": 1, "unit_price": 1},
+        {"sku": "QUAN-01", "quantity": 2, "unit_price": 1},
+    ]
+    # when
+    with pytest.raises(InsufficientStock) as error:
+        services.order_ingest(channel_code="shopee", payload=payload)
+    # then
+    assert set(error.value.fields) == {"lines.2.quantity"}
+    assert Order.objects.count() == 0
+    assert _stock(sku, warehouse).reserved == 0
+    assert _stock(other, warehouse).reserved == 0
+
+
+def test_several_lines_with_a_sku_never_stocked_there_are_short(shopee, stocked, warehouse, sku):
+    # given
+    stocked(5)
+    SkuFactory(code="QUAN-01")
+    payload = order_payload(quantity=1)
+    payload["lines"].append({"sku": "QUAN-01", "quantity": 1, "unit_price": 1})
+    # when / then
+    with pytest.raises(InsufficientStock):
+        services.order_ingest(channel_code="shopee", payload=payload)
+    assert _stock(sku, warehouse).reserved == 0
+
+
+def test_a_short_webhook_order_of_several_lines_is_held_with_nothing_reserved(shopee, stocked, warehouse, sku):
+    # given
+    stocked(5)
+    other = SkuFactory(code="QUAN-01")
+    stocked(1, the_sku=other)
+    payload = order_payload(quantity=1)
+    payload["lines"].append({"sku": "QUAN-01", "quantity": 2, "unit_price": 1})
+    # when
+    order = services.order_ingest(channel_code="shopee", payload=payload, hold_on_shortage=True).order
+    # then
+    order.refresh_from_db()
+    assert order.is_held and "QUAN-01" in order.hold_reason
+    assert order.stock_state == Order.StockState.NONE
+    assert _stock(sku, warehouse).reserved == 0
+    assert _stock(other, warehouse).reserved == 0

@@ -61,3 +61,56 @@ def test_twenty_parallel_orders_from_three_channels_for_the_last_three_units():
     stock = Stock.objects.get(sku=sku, location=warehouse)
     assert (stock.on_hand, stock.reserved) == (3, 3)
     assert Order.objects.count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_orders_of_two_skus_in_opposite_line_order_never_deadlock_or_oversell():
+    # given: 5 of each SKU, 12 orders of one of each, half listing them in the other order
+    warehouse = StoreFactory(code="kho", is_warehouse=True)
+    channel = ChannelFactory(code="shopee", kind=SalesChannel.Kind.SHOPEE)
+    first, second = SkuFactory(code="PAIR-A"), SkuFactory(code="PAIR-B")
+    for sku in (first, second):
+        services.stock_receive(sku=sku, location=warehouse, quantity=5)
+    barrier = threading.Barrier(12)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def buy(i: int):
+        lines = [
+            {"sku": "PAIR-A", "quantity": 1, "unit_price": 100_000},
+            {"sku": "PAIR-B", "quantity": 1, "unit_price": 100_000},
+        ]
+        try:
+            barrier.wait()
+            services.order_ingest(
+                channel_code=channel.code,
+                payload={
+                    "external_id": f"pair-{i}",
+                    "customer": {"phone": f"09123460{i:02d}"},
+                    "lines": lines if i % 2 else lines[::-1],
+                },
+            )
+            result = "ok"
+        except InsufficientStock as exc:
+            result = f"short:{exc.code}"
+        except Exception as exc:  # a deadlock or any other failure is reported below
+            result = f"error:{exc!r}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    # when
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # then
+    assert outcomes.count("ok") == 5, outcomes
+    assert outcomes.count("short:insufficient_stock") == 7, outcomes
+    for sku in (first, second):
+        stock = Stock.objects.get(sku=sku, location=warehouse)
+        assert (stock.on_hand, stock.reserved) == (5, 5)
+    assert Order.objects.filter(stock_state=Order.StockState.RESERVED).count() == 5

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from customers.models import Activity, Message
@@ -118,3 +119,54 @@ def test_selectors_find_get_and_list(customer):
     assert customer_get(customer.pk).pk == customer.pk
     page = customer_timeline(customer)
     assert page.count == 1 and page.items[0].kind == "web_visit"
+
+
+def test_record_activity_and_purchase_announce_their_rows_as_a_save_would(customer):
+    # given: listeners such as reports' segment refresh hear of rows through post_save
+    heard = []
+
+    def listener(sender, instance, created, **kwargs):
+        heard.append((sender.__name__, instance.pk is not None, created, instance.customer_id))
+
+    post_save.connect(listener, dispatch_uid="test-listener")
+    try:
+        # when
+        record_purchase(
+            customer=customer, amount=250_000, channel="shopee", occurred_at=timezone.now(), order_ref="A-1"
+        )
+        record_purchase(
+            customer=customer, amount=250_000, channel="shopee", occurred_at=timezone.now(), order_ref="A-1"
+        )
+        record_activity(customer=customer, kind=Activity.Kind.ORDER, ref_type="order", ref_id="A-1")
+        again = record_activity(customer=customer, kind=Activity.Kind.ORDER, ref_type="order", ref_id="A-1", amount=1)
+    finally:
+        post_save.disconnect(dispatch_uid="test-listener")
+    # then
+    assert heard == [
+        ("Purchase", True, True, customer.pk),
+        ("PointsEntry", True, True, customer.pk),
+        ("Activity", True, True, customer.pk),
+        ("Activity", True, False, customer.pk),
+    ]
+    assert again == Activity.objects.get(customer=customer, ref_id="A-1")
+    assert again.created_at is not None and again.amount == 1
+
+
+def test_record_purchase_keeps_the_first_and_last_purchase_whatever_the_arrival_order(customer):
+    # given
+    now = timezone.now()
+    # when
+    record_purchase(
+        customer=customer, amount=100_000, channel="shopee", occurred_at=now - timedelta(days=2), order_ref="B-2"
+    )
+    record_purchase(
+        customer=customer, amount=50_000, channel="store", occurred_at=now - timedelta(days=5), order_ref="B-1"
+    )
+    record_purchase(customer=customer, amount=0, channel="store", occurred_at=now, order_ref="B-3")
+    # then
+    customer.refresh_from_db()
+    assert (customer.order_count, customer.lifetime_value) == (3, 150_000)
+    assert customer.first_purchase_at == now - timedelta(days=5)
+    assert customer.last_purchase_at == now
+    assert customer.lifecycle == "customer"
+    assert points_balance(customer) == 15
