@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
-from o2o_site.bench import BenchContext, measure, register, summarize
+from o2o_site.bench import BenchContext, QueryCounter, measure, register, summarize
 from o2o_site.demo import demo_user
 from o2o_site.roles import Role
 
@@ -418,3 +418,92 @@ def redeem_inprocess(ctx: BenchContext) -> dict:
         assert response.status_code == 201, response.content
 
     return measure(lambda i: redeem(i + 5), iterations=ctx.iterations, warmup=0) if redeem(0) is None else {}
+
+
+@register("promotions.redeem_inprocess_personal")
+def redeem_inprocess_personal(ctx: BenchContext) -> dict:
+    """As redeem_inprocess, with personal vouchers of a campaign: each redemption also writes the
+    customer's timeline entry (customers' `record_activity`), timed and counted on its own."""
+    from django.test import Client
+
+    from customers import services as customer_services
+
+    from . import services
+    from .models import Voucher
+
+    store, period = _world("personal")
+    cashier = demo_user("bench-cashier-personal", "Bench Cashier", Role.CASHIER, is_staff=False)
+    store.staff.add(cashier)
+    today = timezone.localdate()
+    campaign = services.campaign_create(
+        name="bench personal",
+        utm_campaign=f"bench-personal-{uuid.uuid4().hex[:8]}",
+        utm_source="zalo",
+        utm_medium="oa",
+        journey_stage="conversion",
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=30),
+    )
+    customers = [
+        customer_services.customer_resolve(
+            full_name=f"Bench {i}", email=f"bench-{i}-{uuid.uuid4().hex[:6]}@example.com"
+        ).customer
+        for i in range(ctx.iterations + 10)
+    ]
+    from .codes import generate_code
+
+    vouchers = Voucher.objects.bulk_create(
+        [
+            Voucher(
+                code=f"PRS{generate_code(12)}",
+                kind=Voucher.Kind.PERSONAL,
+                customer=customer,
+                campaign=campaign,
+                discount_type="fixed",
+                discount_value=50_000,
+                usage_limit=1,
+                **period,
+            )
+            for customer in customers
+        ]
+    )
+    client = Client()
+    client.force_login(cashier)
+
+    timeline = {"seconds": 0.0, "calls": 0}
+    counter = QueryCounter()
+    original = customer_services.record_activity
+
+    def timed_record_activity(**kwargs):
+        t0 = time.perf_counter()
+        with connection.execute_wrapper(counter):
+            try:
+                return original(**kwargs)
+            finally:
+                timeline["seconds"] += time.perf_counter() - t0
+                timeline["calls"] += 1
+
+    def redeem(i: int) -> None:
+        response = client.post(
+            "/api/v1/vouchers/redeem/",
+            {"code": vouchers[i].code, "basket": {"total": 1_500_000}},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        )
+        assert response.status_code == 201, response.content
+
+    redeem(0)
+    customer_services.record_activity = timed_record_activity
+    try:
+        result = measure(lambda i: redeem(i + 5), iterations=ctx.iterations, warmup=0)
+    finally:
+        customer_services.record_activity = original
+    calls = timeline["calls"] or 1
+    return {
+        **result,
+        "record_activity_ms_per_op": round(timeline["seconds"] * 1000 / calls, 3),
+        "record_activity_queries_per_op": round(counter.count / calls, 2),
+        "record_activity_share_of_mean": round(timeline["seconds"] * 1000 / calls / result["mean_ms"], 3)
+        if result["mean_ms"]
+        else None,
+    }

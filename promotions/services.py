@@ -556,7 +556,8 @@ def voucher_redeem(
                 channel_code=channel.code if channel else "",
                 cashier=cashier,
                 customer=customer,
-                campaign_id=voucher.campaign_id,
+                # The campaign came with the voucher: the timeline entry reads it without a query.
+                campaign=voucher.campaign,
                 order_ref=order_ref[:64],
                 basket=basket.as_dict(),
                 basket_total=priced.subtotal,
