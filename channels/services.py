@@ -996,27 +996,34 @@ def order_ingest(*, channel_code: str, payload: dict, hold_on_shortage: bool = F
         fulfilment = payload.get("fulfilment") or (Order.Fulfilment.PICKUP if store else Order.Fulfilment.SHIP)
         if fulfilment not in Order.Fulfilment.values:
             raise InvalidInput(fields={"fulfilment": [_("Hình thức giao nhận không hợp lệ.")]})
-        try:
-            with transaction.atomic():
-                order = _order_create(
-                    channel=channel,
-                    external_id=external_id,
-                    store=store,
-                    customer=customer,
-                    status=status,
-                    fulfilment=fulfilment,
-                    placed_at=placed_at,
-                    updated_at=updated_at,
-                    lines=lines,
-                    total=total,
-                    buyer=payload.get("customer") or {},
-                    hold_on_shortage=hold_on_shortage,
-                )
-        except IntegrityError:
+        order_spec = {
+            "channel": channel,
+            "external_id": external_id,
+            "store": store,
+            "customer": customer,
+            "status": status,
+            "fulfilment": fulfilment,
+            "placed_at": placed_at,
+            "updated_at": updated_at,
+            "lines": lines,
+            "total": total,
+            "buyer": payload.get("customer") or {},
+            "hold_on_shortage": hold_on_shortage,
+        }
+        if connection.vendor == "postgresql":
+            # INSERT … ON CONFLICT DO NOTHING: no savepoint to catch an IntegrityError with.
+            order = _order_create(**order_spec, insert_once=True)
+        else:
+            try:
+                with transaction.atomic():
+                    order = _order_create(**order_spec)
+            except IntegrityError:
+                order = None
+                if not Order.objects.filter(channel=channel, external_id=external_id).exists():
+                    raise
+        if order is None:
             # Someone created it between our look and our insert: the unique key decided.
-            existing = Order.objects.select_for_update().filter(channel=channel, external_id=external_id).first()
-            if existing is None:
-                raise
+            existing = Order.objects.select_for_update().get(channel=channel, external_id=external_id)
             return _order_update_from_channel(existing, status, updated_at)
         _customer_record_order(order)
     return IngestResult(order=order, created=True, status_applied=True)
@@ -1040,7 +1047,10 @@ def _order_create(
     discount_total: int = 0,
     reference: str = "",
     idempotency_key: str = "",
-) -> Order:
+    insert_once: bool = False,
+) -> Order | None:
+    """Writes a new order, its lines and its reservation. With `insert_once` (PostgreSQL, a
+    channel order) returns None, having written nothing, when the channel's order already exists."""
     skus = {s.code: s for s in SKU.objects.filter(code__in=[ln["sku"] for ln in lines]).select_related("product")}
     unknown = [ln["sku"] for ln in lines if ln["sku"] not in skus]
     location = _fulfilment_location(channel, store, fulfilment) if skus else None
@@ -1048,7 +1058,7 @@ def _order_create(
     # What the order will be once its stock is reserved goes into the INSERT: a second write
     # is needed only when reserving fails into a hold or the order arrives past pending.
     reserve = not unknown and status != S.CANCELLED
-    order = Order.objects.create(
+    order = Order(
         number=_new_number(),
         channel=channel,
         external_id=external_id,
@@ -1069,6 +1079,10 @@ def _order_create(
         is_held=bool(unknown),
         hold_reason=_("SKU không có trong danh mục: %(codes)s") % {"codes": ", ".join(unknown)} if unknown else "",
     )
+    if not insert_once:
+        order.save(force_insert=True)
+    elif not _order_insert_once(order):
+        return None
     rows = OrderLine.objects.bulk_create(
         [
             OrderLine(
@@ -1107,6 +1121,28 @@ def _order_create(
         listings_refresh(sku_ids={r.sku_id for r in rows if r.sku_id}, price=False)
     _lines_preload(order, rows)
     return order
+
+
+def _order_insert_once(order: Order) -> bool:
+    """Inserts a channel's order unless (channel, external id) is taken: False then, nothing
+    written. A concurrent insert of the same order is waited for, as the unique index would."""
+    meta = Order._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(order, True), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {meta.db_table} ({', '.join(connection.ops.quote_name(f.column) for f in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+        " ON CONFLICT (channel_id, external_id) WHERE NOT (external_id = '') DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    order.pk = row[0]
+    order._state.adding = False
+    order._state.db = connection.alias
+    return True
 
 
 def _lines_preload(order: Order, rows: list[OrderLine]) -> None:

@@ -114,3 +114,47 @@ def test_parallel_orders_of_two_skus_in_opposite_line_order_never_deadlock_or_ov
         stock = Stock.objects.get(sku=sku, location=warehouse)
         assert (stock.on_hand, stock.reserved) == (5, 5)
     assert Order.objects.filter(stock_state=Order.StockState.RESERVED).count() == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_order_delivered_eight_times_at_once_is_recorded_and_reserved_once():
+    # given
+    warehouse = StoreFactory(code="kho", is_warehouse=True)
+    channel = ChannelFactory(code="shopee", kind=SalesChannel.Kind.SHOPEE)
+    sku = SkuFactory(code="ONCE-1")
+    services.stock_receive(sku=sku, location=warehouse, quantity=10)
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def deliver(i: int):
+        try:
+            barrier.wait()
+            result = services.order_ingest(
+                channel_code=channel.code,
+                payload={
+                    "external_id": "same-1",
+                    "customer": {"phone": "0912345699"},
+                    "lines": [{"sku": "ONCE-1", "quantity": 2, "unit_price": 100_000}],
+                },
+            )
+            outcome = f"ok:{result.order.number}:{result.created}"
+        except Exception as exc:  # any failure is reported below
+            outcome = f"error:{exc!r}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    # when
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # then
+    order = Order.objects.get(channel=channel, external_id="same-1")
+    assert sorted(outcomes) == sorted([f"ok:{order.number}:True"] + [f"ok:{order.number}:False"] * 7), outcomes
+    assert Stock.objects.get(sku=sku, location=warehouse).reserved == 2
+    assert order.customer.purchases.count() == 1
