@@ -28,10 +28,11 @@ DEMO_USERS = [
 
 def demo_user(username: str, full_name: str, role: Role | str, *, is_staff: bool = True):
     """Creates (or finds) a demo account with the demo password and the role."""
-    first, _, last = full_name.rpartition(" ")
+    # Vietnamese names read family name first; Django's get_full_name() is "first last", so the
+    # whole name goes in first_name and it displays as written.
     user, created = get_user_model().objects.get_or_create(
         username=username,
-        defaults={"first_name": last, "last_name": first, "is_staff": is_staff},
+        defaults={"first_name": full_name, "last_name": "", "is_staff": is_staff},
     )
     if created:
         user.set_password(DEMO_PASSWORD)
