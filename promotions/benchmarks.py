@@ -3,10 +3,20 @@
 - `promotions.voucher_validate`: latency of POST /api/v1/vouchers/validate/ through the whole
   Django stack (test client, no network), with automatic promotions in play.
 - `promotions.redeem_throughput`: redemptions per second through the real HTTP path: a real
-  server (gunicorn, else `runserver --noreload`) in a subprocess against the bench's scratch
-  database, 8 concurrent keep-alive clients with token auth and Idempotency-Key headers.
-  The same run measures the raw SQL of a safe redemption (guarded UPDATE + INSERT, one
-  transaction, 8 threads) and reports the ratio.
+  server (gunicorn, one sync worker per core, DEBUG off, persistent DB connections; else
+  `runserver --noreload`) in a subprocess against the bench's scratch database, 8 concurrent
+  clients with token auth and Idempotency-Key headers (gunicorn's sync workers close each
+  connection, so each request reconnects). The same run measures the raw SQL of a safe
+  redemption (guarded UPDATE + INSERT, one transaction, 8 threads) and reports the ratio.
+  It also says where the CPU went while the API was measured: the load generator (this
+  process), the server's processes, the server's PostgreSQL backends, and the rest of the
+  machine (other people's work on a shared box), with the rate the cores could sustain if the
+  benchmark had the machine to itself (`cpu_bound_ceiling_per_s`). Read throughput next to
+  `others_cpu_ms_per_op` and the load average: on a shared 2-core machine they move it most.
+  Env: PROMOTIONS_BENCH_WORKERS, PROMOTIONS_BENCH_THREADS, PROMOTIONS_BENCH_WORKER_CLASS.
+- `promotions.redeem_inprocess` / `redeem_inprocess_personal`: one client through the Django
+  test client, SQL queries per redemption; the personal variant (a customer's voucher of a
+  campaign) also times customers' `record_activity` and includes what runs on commit.
 """
 
 from __future__ import annotations
@@ -227,10 +237,11 @@ def _start_server(port: int) -> tuple[subprocess.Popen, str]:
     }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     if gunicorn:
-        # A redemption is CPU-bound Python (threads would share a GIL), so processes; but no more
-        # of them than the cores can run: with 8 workers on 2 cores (plus PostgreSQL and the
-        # clients) the box spent its time switching between them and served a third as many.
-        workers = os.environ.get("PROMOTIONS_BENCH_WORKERS") or str((os.cpu_count() or 1) + 1)
+        # A redemption is CPU-bound Python (threads would share a GIL), so processes; but one per
+        # core, no more: with 8 workers on 2 cores (plus PostgreSQL and the clients) the box spent
+        # its time switching between them; each redemption cost more CPU (5.5 ms with 2 workers,
+        # 7.4 with 8) and the server served half as many. 3 workers measured about as 2.
+        workers = os.environ.get("PROMOTIONS_BENCH_WORKERS") or str(os.cpu_count() or 1)
         threads = os.environ.get("PROMOTIONS_BENCH_THREADS") or "1"
         worker_class = os.environ.get("PROMOTIONS_BENCH_WORKER_CLASS") or "sync"
         cmd = [
