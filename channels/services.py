@@ -259,8 +259,7 @@ def listings_refresh(
                 params,
             )
             per_channel = dict(cursor.fetchall())
-        for channel_id in per_channel:
-            _enqueue_push(channel_id)
+        _enqueue_push(*per_channel)
     return sum(per_channel.values())
 
 
@@ -281,17 +280,20 @@ def push_deferred():
         _deferred.on = previous
 
 
-def _enqueue_push(channel_id: int) -> None:
-    if getattr(_deferred, "on", False):
+def _enqueue_push(*channel_ids: int) -> None:
+    """One after-commit callback for all the channels a change touched (an order's SKU is
+    listed on several), each channel's push its own task."""
+    if getattr(_deferred, "on", False) or not channel_ids:
         return
 
     def send():
         from . import tasks
 
-        try:
-            tasks.push_listings.delay(channel_id)
-        except Exception as exc:  # broker down: the rows stay pending, the periodic task resends
-            logger.warning("channels: could not enqueue push for channel %s: %s", channel_id, exc)
+        for channel_id in sorted(channel_ids):
+            try:
+                tasks.push_listings.delay(channel_id)
+            except Exception as exc:  # broker down: the rows stay pending, the periodic task resends
+                logger.warning("channels: could not enqueue push for channel %s: %s", channel_id, exc)
 
     transaction.on_commit(send)
 
