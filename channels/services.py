@@ -703,59 +703,69 @@ def _lines_reserve(order: Order, lines: list[OrderLine]) -> None:
     )
 
 
-def _lines_commit(order: Order) -> None:
-    movements = []
-    for line in order.lines.filter(sku__isnull=False).order_by("sku_id", "pk"):
-        Stock.objects.filter(sku_id=line.sku_id, location_id=line.location_id).update(
-            on_hand=F("on_hand") - line.quantity, reserved=F("reserved") - line.quantity
+def _lines_move(order: Order, kind: str, *, on_hand: int, reserved: int) -> None:
+    """Moves stock for every SKU line of an order by `on_hand`/`reserved` units per unit sold
+    (+1, -1 or 0), one ledger row per line. Rows are locked in SKU order, as reserving does: one
+    line is one UPDATE, several a `SELECT … ORDER BY sku FOR UPDATE` and one UPDATE for all."""
+    lines = list(order.lines.filter(sku__isnull=False).order_by("sku_id", "pk"))
+    if not lines:
+        return
+    wanted: dict[tuple[int, int], int] = {}
+    for line in lines:
+        key = (line.sku_id, line.location_id)
+        wanted[key] = wanted.get(key, 0) + line.quantity
+    deltas = {name: sign for name, sign in (("on_hand", on_hand), ("reserved", reserved)) if sign}
+    if len(wanted) == 1:
+        ((sku_id, location_id), quantity), *_rest = wanted.items()
+        Stock.objects.filter(sku_id=sku_id, location_id=location_id).update(
+            **{name: F(name) + sign * quantity for name, sign in deltas.items()}
         )
-        movements.append(
+    else:
+        which = Q()
+        for sku_id, location_id in wanted:
+            which |= Q(sku_id=sku_id, location_id=location_id)
+        held = {
+            (sku_id, location_id): pk
+            for pk, sku_id, location_id in Stock.objects.filter(which)
+            .order_by("sku_id", "location_id")
+            .select_for_update()
+            .values_list("pk", "sku_id", "location_id")
+        }
+        Stock.objects.filter(pk__in=list(held.values())).update(
+            **{
+                name: F(name)
+                + Case(
+                    *[When(pk=held[key], then=Value(sign * qty)) for key, qty in wanted.items() if key in held],
+                    output_field=IntegerField(),
+                )
+                for name, sign in deltas.items()
+            }
+        )
+    StockMovement.objects.bulk_create(
+        [
             StockMovement(
                 sku_id=line.sku_id,
                 location_id=line.location_id,
-                kind=StockMovement.Kind.SALE,
-                on_hand_delta=-line.quantity,
-                reserved_delta=-line.quantity,
+                kind=kind,
+                on_hand_delta=on_hand * line.quantity,
+                reserved_delta=reserved * line.quantity,
                 order=order,
             )
-        )
-    StockMovement.objects.bulk_create(movements)
+            for line in lines
+        ]
+    )
+
+
+def _lines_commit(order: Order) -> None:
+    _lines_move(order, StockMovement.Kind.SALE, on_hand=-1, reserved=-1)
 
 
 def _lines_release(order: Order) -> None:
-    movements = []
-    for line in order.lines.filter(sku__isnull=False).order_by("sku_id", "pk"):
-        Stock.objects.filter(sku_id=line.sku_id, location_id=line.location_id).update(
-            reserved=F("reserved") - line.quantity
-        )
-        movements.append(
-            StockMovement(
-                sku_id=line.sku_id,
-                location_id=line.location_id,
-                kind=StockMovement.Kind.RELEASE,
-                reserved_delta=-line.quantity,
-                order=order,
-            )
-        )
-    StockMovement.objects.bulk_create(movements)
+    _lines_move(order, StockMovement.Kind.RELEASE, on_hand=0, reserved=-1)
 
 
 def _lines_return(order: Order) -> None:
-    movements = []
-    for line in order.lines.filter(sku__isnull=False).order_by("sku_id", "pk"):
-        Stock.objects.filter(sku_id=line.sku_id, location_id=line.location_id).update(
-            on_hand=F("on_hand") + line.quantity
-        )
-        movements.append(
-            StockMovement(
-                sku_id=line.sku_id,
-                location_id=line.location_id,
-                kind=StockMovement.Kind.RETURN,
-                on_hand_delta=line.quantity,
-                order=order,
-            )
-        )
-    StockMovement.objects.bulk_create(movements)
+    _lines_move(order, StockMovement.Kind.RETURN, on_hand=1, reserved=0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -249,3 +249,53 @@ def test_a_short_webhook_order_of_several_lines_is_held_with_nothing_reserved(sh
     assert order.stock_state == Order.StockState.NONE
     assert _stock(sku, warehouse).reserved == 0
     assert _stock(other, warehouse).reserved == 0
+
+
+def _two_sku_order(stocked, sku, external_id="SP-2"):
+    other = SkuFactory(code="QUAN-01")
+    stocked(6)
+    stocked(6, the_sku=other)
+    payload = order_payload(external_id=external_id, quantity=2)
+    payload["lines"] += [
+        {"sku": "QUAN-01", "quantity": 1, "unit_price": 1},
+        {"sku": "AO-001", "quantity": 1, "unit_price": 1},
+    ]
+    return services.order_ingest(channel_code="shopee", payload=payload).order, other
+
+
+def test_shipping_then_returning_an_order_of_several_lines_moves_each_sku_and_the_ledger_agrees(
+    shopee, stocked, warehouse, sku
+):
+    # given
+    order, other = _two_sku_order(stocked, sku)
+    # when
+    services.order_status_change(order=order, status=Order.Status.CONFIRMED)
+    services.order_status_change(order=order, status=Order.Status.PACKED)
+    services.order_status_change(order=order, status=Order.Status.SHIPPED)
+    # then
+    assert (_stock(sku, warehouse).on_hand, _stock(sku, warehouse).reserved) == (3, 0)
+    assert (_stock(other, warehouse).on_hand, _stock(other, warehouse).reserved) == (5, 0)
+    # when
+    services.order_status_change(order=order, status=Order.Status.RETURNED)
+    # then
+    for the_sku in (sku, other):
+        assert (_stock(the_sku, warehouse).on_hand, _stock(the_sku, warehouse).reserved) == (6, 0)
+        audit = services.stock_rebuild_check(sku=the_sku, location=warehouse)
+        assert audit == {"ledger_on_hand": 6, "ledger_reserved": 0, "on_hand": 6, "reserved": 0}
+    assert StockMovement.objects.filter(order=order, kind=StockMovement.Kind.SALE).count() == 3
+    assert StockMovement.objects.filter(order=order, kind=StockMovement.Kind.RETURN).count() == 3
+
+
+def test_cancelling_an_order_of_several_lines_releases_every_sku(shopee, stocked, warehouse, sku):
+    # given
+    order, other = _two_sku_order(stocked, sku)
+    # when
+    services.order_status_change(order=order, status=Order.Status.CANCELLED)
+    # then
+    for the_sku in (sku, other):
+        assert (_stock(the_sku, warehouse).on_hand, _stock(the_sku, warehouse).reserved) == (6, 0)
+    assert sorted(
+        StockMovement.objects.filter(order=order, kind=StockMovement.Kind.RELEASE).values_list(
+            "sku__code", "reserved_delta", "on_hand_delta"
+        )
+    ) == [("AO-001", -2, 0), ("AO-001", -1, 0), ("QUAN-01", -1, 0)]
