@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -808,15 +808,41 @@ class IngestResult:
     status_applied: bool = False
 
 
-def _fulfilment_location(channel: SalesChannel, store: Store | None, fulfilment: str) -> Store:
+def _fulfilment_location(
+    channel: SalesChannel, store: Store | None, fulfilment: str, wanted: dict[int, int] | None = None
+) -> Store:
+    """Where an order's units are reserved.
+
+    A sale or pick-up at a store takes the store's stock; a channel configured with a
+    `location` takes that one. Otherwise the order ships from the first active location
+    (warehouses first, then stores by code) whose available stock covers every line in
+    `wanted` ({sku id: quantity}); with none, the first location, where the reservation then
+    refuses cleanly. The choice is a hint read without locks: the reservation's conditional
+    UPDATE still decides, so two orders racing for the last units never oversell.
+    """
     if store is not None and fulfilment in (Order.Fulfilment.IN_STORE, Order.Fulfilment.PICKUP):
         return store
     code = (channel.adapter_settings or {}).get("location")
-    location = None
     if code:
-        location = Store.objects.filter(code=code, is_active=True).first()
-    if location is None:
-        location = Store.objects.filter(is_active=True).order_by("-is_warehouse", "code").first()
+        configured = Store.objects.filter(code=code, is_active=True).first()
+        if configured is not None:
+            return configured
+    locations = Store.objects.filter(is_active=True).order_by("-is_warehouse", "code")
+    if wanted:
+        covers = Q()
+        for sku_id, quantity in wanted.items():
+            covers |= Q(sku_id=sku_id, on_hand__gte=F("reserved") + quantity)
+        covering = (
+            Stock.objects.filter(covers, location__is_active=True)
+            .values("location_id")
+            .annotate(lines=Count("sku_id", distinct=True))
+            .filter(lines=len(wanted))
+            .values("location_id")
+        )
+        location = locations.filter(pk__in=covering).first()
+        if location is not None:
+            return location
+    location = locations.first()
     if location is None:
         raise StoreNotFound(_("Chưa có kho hay cửa hàng nào để giữ hàng."))
     return location
@@ -1065,7 +1091,11 @@ def _order_create(
     channel order) returns None, having written nothing, when the channel's order already exists."""
     skus = {s.code: s for s in SKU.objects.filter(code__in=[ln["sku"] for ln in lines]).select_related("product")}
     unknown = [ln["sku"] for ln in lines if ln["sku"] not in skus]
-    location = _fulfilment_location(channel, store, fulfilment) if skus else None
+    wanted: dict[int, int] = {}
+    for ln in lines:
+        if ln["sku"] in skus:
+            wanted[skus[ln["sku"]].pk] = wanted.get(skus[ln["sku"]].pk, 0) + ln["quantity"]
+    location = _fulfilment_location(channel, store, fulfilment, wanted) if skus else None
     subtotal = sum(ln["quantity"] * ln["unit_price"] for ln in lines)
     # What the order will be once its stock is reserved goes into the INSERT: a second write
     # is needed only when reserving fails into a hold or the order arrives past pending.
@@ -1310,7 +1340,10 @@ def order_release_hold(*, order: Order) -> Order:
         missing = [ln.sku_code for ln in lines if ln.sku_code not in skus]
         if missing:
             raise InvalidInput(_("SKU vẫn chưa có trong danh mục: %(codes)s") % {"codes": ", ".join(missing)})
-        location = _fulfilment_location(locked.channel, locked.store, locked.fulfilment)
+        wanted: dict[int, int] = {}
+        for ln in lines:
+            wanted[skus[ln.sku_code].pk] = wanted.get(skus[ln.sku_code].pk, 0) + ln.quantity
+        location = _fulfilment_location(locked.channel, locked.store, locked.fulfilment, wanted)
         for ln in lines:
             ln.sku = skus[ln.sku_code]
             ln.location = ln.location or location

@@ -299,3 +299,21 @@ def test_cancelling_an_order_of_several_lines_releases_every_sku(shopee, stocked
             "sku__code", "reserved_delta", "on_hand_delta"
         )
     ) == [("AO-001", -2, 0), ("AO-001", -1, 0), ("QUAN-01", -1, 0)]
+
+
+def test_an_online_order_ships_from_a_location_that_has_the_units(shopee, stocked, warehouse, store):
+    # given: the warehouse is empty, the store holds the units
+    sku = stocked(3, location=store)
+    # when
+    result = services.order_ingest(channel_code="shopee", payload=order_payload(quantity=2))
+    # then: reserved at the store, not refused for the empty warehouse
+    assert result.order.stock_state == Order.StockState.RESERVED
+    assert (_stock(sku, store).on_hand, _stock(sku, store).reserved) == (3, 2)
+
+
+def test_an_online_order_prefers_the_warehouse_when_it_has_the_units(shopee, stocked, warehouse, store):
+    sku = stocked(3, location=store)
+    stocked(3)
+    services.order_ingest(channel_code="shopee", payload=order_payload(quantity=2))
+    assert _stock(sku, warehouse).reserved == 2
+    assert _stock(sku, store).reserved == 0
