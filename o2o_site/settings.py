@@ -110,6 +110,9 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
+# Persistent connections (DB_CONN_MAX_AGE seconds) are checked before reuse, so a restarted
+# database costs one failed check, not a failed request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if not IS_POSTGRES:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
