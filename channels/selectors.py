@@ -62,11 +62,19 @@ def order_find(q: str) -> Order | None:
     return qs.filter(number__iexact=q).first() or qs.filter(external_id=q).order_by("-placed_at").first()
 
 
-def orders_for_customer(customer, limit: int = 20) -> list[Order]:
-    """The customer's latest orders across every channel, lines preloaded."""
+def orders_for_customer(customer, limit: int = 20, *, with_lines: bool = True) -> list[Order]:
+    """The customer's latest orders across every channel, channel and store loaded, lines preloaded.
+
+    `with_lines=False` is for screens that list order headers only: no lines query, and the
+    customer (the caller's own) is not joined in again.
+    """
     if customer is None:
         return []
-    return list(_orders_qs().filter(customer=customer).order_by("-placed_at", "-pk")[:limit])
+    if with_lines:
+        queryset = _orders_qs()
+    else:
+        queryset = Order.objects.select_related("channel", "store")
+    return list(queryset.filter(customer=customer).order_by("-placed_at", "-pk")[:limit])
 
 
 def order_list(*, filters: dict | None = None) -> QuerySet[Order]:
