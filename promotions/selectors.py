@@ -101,19 +101,25 @@ def voucher_customer_uses(vouchers: Sequence[Voucher], customer) -> dict[int, in
     return dict(rows.values_list("voucher_id", "used_count"))
 
 
-def vouchers_usable_for_customer(customer, at: dt.datetime | None = None, store=None) -> list[Voucher]:
+def vouchers_usable_for_customer(
+    customer, at: dt.datetime | None = None, store=None, *, with_relations: bool = True
+) -> list[Voucher]:
     """The customer's own vouchers that can be used now (and at `store`, when given).
 
     Valid now (period and time slot, Vietnam time), active, with a use left, and for `store`
     either valid in every store or listing it. Oldest expiry first.
+
+    `with_relations=False` (no `store`) is for screens that show only the voucher's own columns:
+    one query, without the campaign/customer/gift joins and the stores prefetch.
     """
     from .pricing import in_time_slot
 
     if customer is None:
         return []
     at = at or timezone.now()
+    lean = not with_relations and store is None
     qs = (
-        _voucher_qs()
+        (Voucher.objects.all() if lean else _voucher_qs())
         .filter(
             customer=customer,
             status=Voucher.Status.ACTIVE,
@@ -125,9 +131,10 @@ def vouchers_usable_for_customer(customer, at: dt.datetime | None = None, store=
     )
     out = []
     for voucher in qs:
-        store_ids = voucher_store_ids(voucher)
-        if store is not None and store_ids and store.pk not in store_ids:
-            continue
+        if store is not None:
+            store_ids = voucher_store_ids(voucher)
+            if store_ids and store.pk not in store_ids:
+                continue
         if not in_time_slot(voucher, at):
             continue
         out.append(voucher)
