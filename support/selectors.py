@@ -265,12 +265,21 @@ class CustomerOverview:
 
 
 def customer_overview(
-    customer_id, *, page: int = 1, kinds=None, channels=None, page_size: int = 25
+    customer_id,
+    *,
+    page: int = 1,
+    kinds=None,
+    channels=None,
+    page_size: int = 25,
+    timeline_count: bool = True,
+    voucher_stores: bool = True,
 ) -> CustomerOverview:
     """What the hotline screen (and the overview API) shows for one customer.
 
-    A constant number of queries: profile (with contacts, consents, segments), orders, tickets,
-    vouchers, one timeline page — each from its owner's selector.
+    A constant number of queries: profile (with contacts, consents, segments), order headers,
+    tickets, vouchers, one timeline page — each from its owner's selector. The screen passes
+    `timeline_count=False` (it shows "older" without a total, so no COUNT(*) over the whole
+    history) and `voucher_stores=False` (it does not list a voucher's stores); the API keeps both.
     """
     from channels.selectors import orders_for_customer
     from customers import selectors as cs
@@ -286,7 +295,8 @@ def customer_overview(
         getattr(c, "channel", "") == "sms" and getattr(c, "purpose", "") == "marketing" and getattr(c, "granted", False)
         for c in overview.consents
     )
-    overview.recent_orders = orders_for_customer(customer, limit=10)
+    # Headers only: neither the screen nor the API shows order lines.
+    overview.recent_orders = orders_for_customer(customer, limit=10, with_lines=False)
     overview.latest_order = overview.recent_orders[0] if overview.recent_orders else None
     overview.orders_by_channel = purchases_by_channel(customer)
     overview.open_tickets = list(
@@ -303,9 +313,14 @@ def customer_overview(
     except ImportError:
         vouchers_usable_for_customer = None
     if vouchers_usable_for_customer is not None:
-        overview.vouchers = list(vouchers_usable_for_customer(customer))
+        overview.vouchers = list(vouchers_usable_for_customer(customer, with_relations=voucher_stores))
     overview.timeline = cs.customer_timeline(
-        customer, kinds=kinds or None, channels=channels or None, page=page, page_size=page_size
+        customer,
+        kinds=kinds or None,
+        channels=channels or None,
+        page=page,
+        page_size=page_size,
+        with_count=timeline_count,
     )
     items, paging = timeline_rows(overview.timeline)
     overview.timeline_items = items

@@ -102,7 +102,9 @@ def customer(request, pk):
     page = _int(request.GET.get("page"), 1)
     kinds = [k for k in request.GET.getlist("kind") if k]
     channels = [c for c in request.GET.getlist("channel") if c]
-    overview = selectors.customer_overview(pk, page=page, kinds=kinds, channels=channels)
+    overview = selectors.customer_overview(
+        pk, page=page, kinds=kinds, channels=channels, timeline_count=False, voucher_stores=False
+    )
     if request.htmx and request.htmx.target == "timeline":
         return render(
             request,
