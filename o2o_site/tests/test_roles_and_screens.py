@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from o2o_site.demo import DEMO_PASSWORD, DEMO_USERS, run_all
+from o2o_site.demo import DEMO_PASSWORD, DEMO_USERS, seed
 from o2o_site.roles import ROLE_HOME, Role
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ def test_every_role_exists_as_a_group_after_migrate():
 @pytest.mark.parametrize(("username", "full_name", "role"), DEMO_USERS)
 def test_each_demo_role_logs_in_and_lands_on_its_screen(client, username, full_name, role):
     # given
-    run_all(lambda _line: None)
+    seed(lambda _line: None)
     # when
     response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD}, follow=True)
     # then
@@ -25,7 +25,7 @@ def test_each_demo_role_logs_in_and_lands_on_its_screen(client, username, full_n
 
 
 def test_wrong_password_shows_an_error_and_stays_on_login(client):
-    run_all(lambda _line: None)
+    seed(lambda _line: None)
     response = client.post(reverse("login"), {"username": "manager", "password": "nope"})
     assert response.status_code == 200
     assert "không đúng" in response.content.decode()
