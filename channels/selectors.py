@@ -125,8 +125,13 @@ def sync_failures(*, channel: SalesChannel | None = None) -> QuerySet[Listing]:
     return qs
 
 
-def checkin_list() -> QuerySet[CheckIn]:
-    return CheckIn.objects.select_related("store", "customer").order_by("-occurred_at", "-pk")
+def checkin_list(*, user=None) -> QuerySet[CheckIn]:
+    """Check-ins, newest first. Given a user who is not a manager or marketer (a cashier), only
+    those at the user's own stores: a cashier never sees another store's visitors."""
+    checkins = CheckIn.objects.select_related("store", "customer").order_by("-occurred_at", "-pk")
+    if user is not None and not has_role(user, Role.MANAGER, Role.MARKETING):
+        checkins = checkins.filter(store__in=[store.pk for store in stores_for_user(user)])
+    return checkins
 
 
 def goals_vs_actual(*, channel: SalesChannel, year: int) -> list[dict]:

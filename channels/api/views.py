@@ -283,7 +283,7 @@ class CheckInListCreateApi(generics.ListAPIView):
     filterset_class = filters.CheckInFilter
 
     def get_queryset(self):
-        return selectors.checkin_list()
+        return selectors.checkin_list(user=self.request.user)
 
     @extend_schema(request=s.CheckInIn, responses={201: s.CheckInOut})
     def post(self, request):

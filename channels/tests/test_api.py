@@ -6,6 +6,7 @@ import pytest
 
 from channels import services
 from channels.models import InboundEvent, Order, Stock
+from o2o_site.roles import Role
 
 from .conftest import order_payload
 from .factories import SkuFactory
@@ -311,3 +312,20 @@ def test_channel_order_create_reads_nothing_back(api_as, integration, shopee, st
     with django_assert_max_num_queries(16):
         response = client.post("/api/v1/channels/shopee/orders/", order_payload(external_id="SP-1"), format="json")
     assert response.status_code == 201
+
+
+def test_a_cashier_lists_only_the_check_ins_of_their_own_store(api_as, make_user, store, manager):
+    # given: one visit at the cashier's store, one at another store
+    from channels.models import CheckIn
+    from channels.tests.factories import StoreFactory
+
+    other = StoreFactory(code="hcm-09", name="Cửa hàng khác")
+    services.checkin_record(store=store, method=CheckIn.Method.POS, phone="0912 345 601")
+    services.checkin_record(store=other, method=CheckIn.Method.POS, phone="0912 345 602")
+    cashier = make_user(Role.CASHIER, stores=[store])
+    # when
+    mine = api_as(cashier).get("/api/v1/checkins/").json()
+    everything = api_as(manager).get("/api/v1/checkins/").json()
+    # then
+    assert [row["store"] for row in mine["results"]] == ["hn-01"]
+    assert everything["count"] == 2
