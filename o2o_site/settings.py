@@ -225,7 +225,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # 4xx answers are the client's business (and a 403 would print a traceback); 5xx stay.
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # --- Production profile -------------------------------------------------------------------
