@@ -7,7 +7,6 @@ class O2OSiteConfig(AppConfig):
     verbose_name = "O2O back office"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401
         from .roles import roles_sync
 
         # Roles are data: the groups and their permissions follow every migrate.

@@ -41,13 +41,9 @@ ROLE_HOME = {
 # When a user has several roles, the first one in this order picks the home screen.
 ROLE_PRIORITY = [Role.MANAGER, Role.MARKETING, Role.INVENTORY, Role.AGENT, Role.CASHIER]
 
-# Every role may look at the home screen and change its own password; nothing else is shared.
-_COMMON_PERMISSIONS: list[str] = []
-
-
 def role_permissions() -> dict[str, set[str]]:
     """Collects `ROLE_PERMISSIONS` from every installed app's `roles` module."""
-    merged: dict[str, set[str]] = {role.value: set(_COMMON_PERMISSIONS) for role in Role}
+    merged: dict[str, set[str]] = {role.value: set() for role in Role}
     for config in apps.get_app_configs():
         try:
             module = importlib.import_module(f"{config.name}.roles")

@@ -1,1 +1,0 @@
-"""System checks of the project's own conventions."""
