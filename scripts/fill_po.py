@@ -30,7 +30,11 @@ def main() -> int:
         return match.group(0)
 
     text = pattern.sub(replace, text)
-    text = text.replace("#, fuzzy\n", "")
+    # Only the header loses its fuzzy flag; makemessages' fuzzy guesses stay for a person to check.
+    text = text.replace('#, fuzzy\nmsgid ""\nmsgstr ""\n', 'msgid ""\nmsgstr ""\n', 1)
+    fuzzy = text.count("#, fuzzy")
+    if fuzzy:
+        print(f"fuzzy (ignored by Django until checked): {fuzzy}")
     PO.write_text(text, encoding="utf-8")
     print(f"untranslated: {len(missing)}")
     for m in missing:
