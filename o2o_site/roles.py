@@ -41,6 +41,7 @@ ROLE_HOME = {
 # When a user has several roles, the first one in this order picks the home screen.
 ROLE_PRIORITY = [Role.MANAGER, Role.MARKETING, Role.INVENTORY, Role.AGENT, Role.CASHIER]
 
+
 def role_permissions() -> dict[str, set[str]]:
     """Collects `ROLE_PERMISSIONS` from every installed app's `roles` module."""
     merged: dict[str, set[str]] = {role.value: set() for role in Role}
