@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from o2o_site.api import DomainError, NotFound
+from o2o_site.api import Conflict, DomainError, NotFound
 from o2o_site.money import format_vnd
 
 from . import conf
@@ -106,6 +106,12 @@ def campaign_update(*, campaign: Campaign, **changes) -> Campaign:
     except IntegrityError:
         raise _invalid({"utm_campaign": [_("Mã utm_campaign này đã có.")]})
     return campaign
+
+
+def campaign_delete(*, campaign: Campaign) -> None:
+    """Deletes a campaign (a hard delete: its vouchers and promotions stay, unlinked)."""
+    with transaction.atomic():
+        campaign.delete()
 
 
 def campaign_spend_add(*, campaign: Campaign, amount: int, spent_on: dt.date, note: str = "") -> CampaignSpend:
@@ -332,6 +338,14 @@ def voucher_issue(
         source=source,
         created_by=created_by,
     )
+
+
+def voucher_delete(*, voucher: Voucher) -> None:
+    """Deletes a voucher that was never used; a used one must be disabled instead, so its
+    redemptions keep pointing at it. Raises Conflict (`voucher_used`)."""
+    if voucher.used_count or Redemption.objects.filter(voucher=voucher).exists():
+        raise Conflict(_("Voucher đã được dùng: hãy khóa (status=disabled) thay vì xóa."), code="voucher_used")
+    voucher.delete()
 
 
 def voucher_update(*, voucher: Voucher, stores: Sequence | None = None, **changes) -> Voucher:

@@ -9,7 +9,6 @@ or rate_limited (429). Only roles that may redeem reach the code lookups at all.
 from __future__ import annotations
 
 import django_filters
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -17,11 +16,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from o2o_site.api import Conflict, DomainError
+from o2o_site.api import DomainError
 from o2o_site.roles import HasRole, Role
 
 from .. import selectors, services
-from ..models import Campaign, Promotion, Redemption, Voucher, VoucherBatch
+from ..models import Campaign, Promotion, Voucher, VoucherBatch
 from ..pricing import basket_from_payload
 from . import serializers as s
 
@@ -245,10 +244,7 @@ class VoucherViewSet(viewsets.ModelViewSet):
         return Response(s.VoucherOutput(selectors.voucher_get(voucher.pk)).data)
 
     def destroy(self, request, pk=None):
-        voucher = self.get_object()
-        if voucher.used_count or Redemption.objects.filter(voucher=voucher).exists():
-            raise Conflict(_("Voucher đã được dùng: hãy khóa (status=disabled) thay vì xóa."), code="voucher_used")
-        voucher.delete()
+        services.voucher_delete(voucher=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -295,9 +291,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(selectors.campaign_list().get(pk=campaign.pk)).data)
 
     def destroy(self, request, pk=None):
-        campaign = self.get_object()
-        with transaction.atomic():
-            campaign.delete()
+        services.campaign_delete(campaign=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=s.SpendSerializer, responses=s.SpendSerializer(many=True))
