@@ -294,6 +294,8 @@ class Activity(models.Model):
         AD_CLICK = "ad_click", _("Nhấp quảng cáo")
         PRODUCT_VIEW = "product_view", _("Xem sản phẩm")
         CART_ADD = "cart_add", _("Thêm vào giỏ")
+        CHECKOUT = "checkout", _("Bắt đầu thanh toán")
+        LINK_CLICK = "link_click", _("Nhấp liên kết")
         INQUIRY = "inquiry", _("Hỏi thông tin")
         LEAD = "lead", _("Khách tiềm năng")
         POINTS = "points", _("Điểm thưởng")
@@ -342,6 +344,8 @@ class Message(models.Model):
         PENDING = "pending", _("Chờ gửi")
         SENT = "sent", _("Đã gửi")
         FAILED = "failed", _("Thất bại")
+        # No gateway is configured for this channel: nothing was sent, and the screens say so.
+        NOT_CONFIGURED = "not_configured", _("Chưa cấu hình kênh gửi")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
     channel = models.CharField(_("kênh"), max_length=10, choices=ContactChannel.choices)
@@ -354,7 +358,7 @@ class Message(models.Model):
     fallback_channel = models.CharField(_("kênh dự phòng"), max_length=10, blank=True)
     ref_type = models.CharField(_("loại tham chiếu"), max_length=50, blank=True)
     ref_id = models.CharField(_("mã tham chiếu"), max_length=100, blank=True)
-    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
     provider_id = models.CharField(_("mã nhà cung cấp"), max_length=200, blank=True)
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
