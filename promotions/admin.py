@@ -171,8 +171,53 @@ class VoucherAdmin(admin.ModelAdmin):
             form.instance.stores.set(form.cleaned_data.get("stores") or [])
 
 
+class PromotionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Promotion
+        fields = [
+            "name",
+            "kind",
+            "is_active",
+            "campaign",
+            "percent",
+            "amount",
+            "max_discount",
+            "threshold",
+            "buy_quantity",
+            "free_quantity",
+            "skus",
+            "categories",
+            "stores",
+            "channels",
+            "store_only",
+            "online_only",
+            "segment_codes",
+            "priority",
+            "combination",
+            "valid_from",
+            "valid_to",
+            "weekdays",
+            "time_from",
+            "time_to",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        fields = {
+            f.name: data.get(f.name, getattr(self.instance, f.name, None)) for f in Promotion._meta.concrete_fields
+        }
+        try:
+            services.promotion_terms_check(fields=fields, has_skus=bool(data.get("skus")))
+        except DomainError as exc:
+            raise forms.ValidationError({k: v for k, v in exc.fields.items() if k in self.fields} or exc.message)
+        return data
+
+
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
+    form = PromotionAdminForm
     list_display = [
         "name",
         "kind",

@@ -230,7 +230,17 @@ def redemption_get(redemption_id: int) -> Redemption | None:
 
 
 def redemption_list() -> QuerySet[Redemption]:
-    return Redemption.objects.select_related("voucher", "store", "cashier", "customer", "campaign")
+    return Redemption.objects.select_related("voucher", "store", "cashier", "customer", "campaign", "order")
+
+
+def redemption_last_active(voucher: Voucher) -> Redemption | None:
+    """The latest use of a voucher still standing (not voided): when, where, which receipt."""
+    return (
+        Redemption.objects.select_related("store")
+        .filter(voucher=voucher, status=Redemption.Status.ACTIVE)
+        .order_by("-redeemed_at", "-pk")
+        .first()
+    )
 
 
 def redemption_by_idempotency_key(*, cashier, key: str) -> Redemption | None:
