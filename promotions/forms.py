@@ -58,9 +58,15 @@ class CounterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not self.errors and not data.get("lines") and data.get("total") is None:
-            raise forms.ValidationError(_("Nhập tổng tiền hoặc các dòng hàng."))
+        if not self.errors and not data.get("lines") and data.get("total") is None and not data.get("code"):
+            raise forms.ValidationError(_("Nhập mã voucher, tổng tiền hoặc các dòng hàng."))
         return data
+
+    @property
+    def code_only(self) -> bool:
+        """A scanned code with nothing else yet: check the code, then ask for the total."""
+        data = self.cleaned_data
+        return bool(data.get("code")) and not data.get("lines") and data.get("total") is None
 
     def basket(self) -> Basket:
         """The engine's basket; unknown SKUs come back as form errors, never as a crash."""

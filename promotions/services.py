@@ -521,6 +521,8 @@ def voucher_validate(
     """Prices the basket with this one code; raises VoucherRefused (with the reason's code) if it
     cannot be used here and now, RateLimited after too many failed lookups."""
     _place_check(store=store, channel=channel)
+    if not normalize_code(code):
+        raise _no_code()
     lookup_guard(user=user, ip=ip)
     _basket_check_for_redeem(basket)
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
@@ -685,7 +687,13 @@ def voucher_redeem(
         raise
 
 
+def _no_code() -> VoucherRefused:
+    return VoucherRefused(_("Hãy nhập mã voucher."), code="not_found", fields={"code": [_("Bắt buộc.")]})
+
+
 def _priced_for_redeem(code, basket, store, channel, customer, at, cashier, ip) -> tuple[PricedBasket, Voucher]:
+    if not code:
+        raise _no_code()
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
     refusal = priced.refusal(code)
     if refusal is not None:
@@ -729,7 +737,8 @@ def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datet
             window = dt.timedelta(minutes=conf.void_window_minutes())
             if at - redemption.redeemed_at > window:
                 raise VoidRefused(
-                    _("Đã quá %(m)s phút kể từ lúc dùng mã, không thể hủy.") % {"m": conf.void_window_minutes()},
+                    _("Đã quá %(m)s phút kể từ lúc dùng mã, không thể hủy: hóa đơn giữ nguyên giá đã thu.")
+                    % {"m": conf.void_window_minutes()},
                     code="void_window_passed",
                 )
             restored = None
