@@ -297,6 +297,14 @@ def test_nul_bytes_in_quote_skus_and_codes_are_4xx(api_as, cashier_a):
     assert 400 <= response.status_code < 500
 
 
+def test_nul_bytes_or_nesting_in_product_options_are_a_400(api_as, manager):
+    for options in ({"màu": "đen\x00"}, {"a\x00": "b"}, {"màu": {"lồng": ["x"]}}):
+        body = {"name": "Ốp lưng", "skus": [{"code": "OP-1", "price": 90_000, "options": options}]}
+        response = api_as(manager).post("/api/v1/products/", body, format="json")
+        assert response.status_code == 400, response.content
+        assert "error" in response.json()
+
+
 # --- 7. the basket the client sends ---------------------------------------------------------
 
 
