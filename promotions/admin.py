@@ -6,6 +6,7 @@ renders forms and lists.
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from o2o_site.api import DomainError
 
@@ -171,7 +172,29 @@ class VoucherAdmin(admin.ModelAdmin):
             form.instance.stores.set(form.cleaned_data.get("stores") or [])
 
 
+class CategoriesField(forms.CharField):
+    """Category names separated by commas (“Phụ kiện, Gia dụng”) ↔ the JSON list stored."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        text = super().to_python(value) or ""
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
 class PromotionAdminForm(forms.ModelForm):
+    categories = CategoriesField(
+        label=_("Danh mục áp dụng"),
+        required=False,
+        max_length=2000,
+        help_text=_("Tên danh mục sản phẩm, cách nhau bởi dấu phẩy, ví dụ “Phụ kiện”; cộng với các sản phẩm đã chọn."),
+    )
+
     class Meta:
         model = Promotion
         fields = [

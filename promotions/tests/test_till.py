@@ -115,7 +115,7 @@ def test_the_admin_refuses_a_bundle_without_scope(client, manager):
             "is_active": "on",
             "buy_quantity": "2",
             "free_quantity": "1",
-            "categories": "[]",
+            "categories": "",
             "segment_codes": "[]",
             "weekdays": "[]",
             "priority": "100",
@@ -129,6 +129,54 @@ def test_the_admin_refuses_a_bundle_without_scope(client, manager):
     assert response.status_code == 200
     assert "sản phẩm hoặc danh mục" in response.content.decode()
     assert not Promotion.objects.exists()
+
+
+def test_the_admin_saves_a_bundle_on_a_category_typed_with_commas(client, manager):
+    manager.is_staff = True
+    manager.save(update_fields=["is_staff"])
+    client.force_login(manager)
+    now = timezone.localtime()
+    response = client.post(
+        reverse("admin:promotions_promotion_add"),
+        {
+            "name": "Mua 2 tặng 1 phụ kiện",
+            "kind": "bundle",
+            "is_active": "on",
+            "buy_quantity": "2",
+            "free_quantity": "1",
+            "categories": "Phụ kiện, Gia dụng",
+            "segment_codes": "[]",
+            "weekdays": "[]",
+            "priority": "100",
+            "combination": "combinable",
+            "valid_from_0": now.strftime("%Y-%m-%d"),
+            "valid_from_1": "00:00:00",
+            "valid_to_0": (now + dt.timedelta(days=3)).strftime("%Y-%m-%d"),
+            "valid_to_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert Promotion.objects.get().categories == ["Phụ kiện", "Gia dụng"]
+
+
+def test_the_counter_page_costs_the_same_queries_with_more_codes_used_today(client, api_as, cashier_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(cashier_a)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("promotions:cashier")).status_code == 200
+        return len(queries)
+
+    voucher = make_voucher(customer=make_customer())
+    api_as(cashier_a).post(REDEEM, {"code": voucher.code, "basket": {"total": 300_000}}, format="json")
+    one = count()
+    for _ in range(4):
+        voucher = make_voucher(customer=make_customer())
+        api_as(cashier_a).post(REDEEM, {"code": voucher.code, "basket": {"total": 300_000}}, format="json")
+    assert count() == one
 
 
 def test_a_bundle_on_accessories_gives_no_phone_away(store_a):
