@@ -378,9 +378,11 @@ class Redemption(models.Model):
         "channels.Order",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # The redemption is the financial record (order_ref keeps the number): never blocks the order.
+        on_delete=models.SET_NULL,
         related_name="redemptions",
         verbose_name=_("đơn bán"),
+        db_index=False,  # indexed below, built concurrently (a big table: migration 0004)
     )
     basket_source = models.CharField(
         _("cách nhập giỏ hàng"), max_length=10, choices=BasketSource.choices, default=BasketSource.POS_TOTAL
@@ -403,6 +405,7 @@ class Redemption(models.Model):
         verbose_name_plural = _("lượt dùng voucher")
         ordering = ["-redeemed_at", "-pk"]
         permissions = [("override_basket_price", _("Bán khác giá niêm yết (có lý do)"))]
+        indexes = [models.Index(fields=["order"], name="redemption_order_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["cashier", "idempotency_key"],

@@ -127,6 +127,8 @@ def cashier_confirm(request):
             )
             context.update(redemption=redemption, order=order, priced=priced)
             return _render_counter(request, context, "promotions/_counter_receipt.html")
+        except RateLimited as exc:
+            context.update(error=exc.message, retry_after=int(exc.extra.get("retry_after") or 60))
         except DomainError as exc:
             context["error"] = exc.message
     if form.errors:
