@@ -474,12 +474,15 @@ def _used_detail(voucher: Voucher | None) -> tuple[str, dict]:
     if last is None:
         return "", {}
     where = last.store.name if last.store_id else last.channel_code
-    receipt = last.order_ref or f"#{last.pk}"
-    sentence = _("Mã đã được sử dụng lúc %(at)s tại %(where)s, hóa đơn %(receipt)s.") % {
-        "at": timezone.localtime(last.redeemed_at).strftime(DATETIME_FORMAT),
-        "where": where,
-        "receipt": receipt,
-    }
+    at = timezone.localtime(last.redeemed_at).strftime(DATETIME_FORMAT)
+    if last.order_ref:
+        sentence = _("Mã đã được sử dụng lúc %(at)s tại %(where)s, hóa đơn %(receipt)s.") % {
+            "at": at,
+            "where": where,
+            "receipt": last.order_ref,
+        }
+    else:  # redeemed through the API without the POS's receipt number
+        sentence = _("Mã đã được sử dụng lúc %(at)s tại %(where)s (không ghi số hóa đơn).") % {"at": at, "where": where}
     extra = {
         "used": {
             "at": last.redeemed_at.isoformat(),
