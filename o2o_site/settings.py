@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "promotions",
     "support",
     "reports",
+    "journeys",
 ]
 
 MIDDLEWARE = [

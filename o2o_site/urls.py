@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("promotions.api.urls")),
     path("", include("support.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("journeys.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("", include("promotions.urls")),
     path("", include("support.urls")),
     path("", include("reports.urls")),
+    path("", include("journeys.urls")),
 ]
 
 handler403 = "o2o_site.views.handler403"
