@@ -103,7 +103,9 @@ class SendStepForm(StepForm):
     )
     purpose = forms.ChoiceField(label=_("Mục đích"), choices=PURPOSE_CHOICES)
     body = forms.CharField(label=_("Nội dung"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
-    link = forms.URLField(label=_("Liên kết (được theo dõi lượt nhấp)"), max_length=500, required=False)
+    link = forms.URLField(
+        label=_("Liên kết (được theo dõi lượt nhấp)"), max_length=500, required=False, assume_scheme="https"
+    )
     next = forms.ChoiceField(label=_("Bước tiếp theo"), required=False)
 
 
