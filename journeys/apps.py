@@ -16,6 +16,9 @@ class JourneysConfig(AppConfig):
         from . import conf, privacy
 
         navigation.register(_("Hành trình"), "journeys:list", [Role.MANAGER, Role.MARKETING], order=52)
+        navigation.register(
+            _("Khách tiềm năng"), "journeys:leads", [Role.CONSULTANT, Role.MANAGER, Role.MARKETING], order=53
+        )
         register_periodic("journeys.tick", "journeys.tick", conf.tick_seconds())
         register_periodic("journeys.enter", "journeys.enter", conf.enter_seconds())
         register_customer_fk("journeys.Enrollment", "customer")

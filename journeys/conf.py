@@ -36,3 +36,16 @@ def enter_seconds() -> int:
 
 def tick_batch_size() -> int:
     return _int("JOURNEYS_TICK_BATCH", 500)
+
+
+def lead_sla_minutes() -> int:
+    """A new lead's first contact is due within this many working minutes (default 2 hours)."""
+    return _int("LEADS_FIRST_CONTACT_SLA_MINUTES", 120)
+
+
+def work_start_hour() -> int:
+    return _int("LEADS_WORK_START_HOUR", 8)
+
+
+def work_end_hour() -> int:
+    return _int("LEADS_WORK_END_HOUR", 21)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Activity
 
-from .models import Journey
+from .models import Journey, Lead
 from .selectors import segments_for_choice
 from .services import ENTRY_EVENTS
 from .steps import CONDITIONS, KEY_RE
@@ -177,3 +177,33 @@ STEP_FORMS: dict[str, type[StepForm]] = {
     form.type: form
     for form in (SendStepForm, WaitStepForm, BranchStepForm, VoucherStepForm, TagStepForm, AssignStepForm, EndStepForm)
 }
+
+
+class LeadOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Kết quả"), choices=[("", _("— chọn —")), *Lead.Outcome.choices])
+    appointment_at = forms.DateTimeField(
+        label=_("Hẹn ghé lúc"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    follow_up_at = forms.DateTimeField(
+        label=_("Nhắc gọi lại lúc"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    note = forms.CharField(
+        label=_("Ghi chú"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class LeadReportForm(forms.Form):
+    start = forms.DateField(label=_("Từ ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Đến ngày"), widget=forms.DateInput(attrs={"type": "date"}))
+    by = forms.ChoiceField(
+        label=_("Theo"), choices=[("consultant", _("Tư vấn viên")), ("store", _("Cửa hàng"))], required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end"):
+            if data["end"] < data["start"]:
+                raise forms.ValidationError(_("Ngày kết thúc phải sau ngày bắt đầu."))
+            if (data["end"] - data["start"]).days > 366:
+                raise forms.ValidationError(_("Khoảng thời gian tối đa 1 năm."))
+        return data

@@ -178,3 +178,135 @@ class DueStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id}#{self.seq} {self.step_key} ({self.status})"
+
+
+class Lead(models.Model):
+    """A prospect handed to a store's consultant, ranked by lead score and age.
+
+    Comes from a journey's "assign" step, a lead form or by hand; the consultant records the
+    outcome of each contact; a store visit or a purchase after it closes the lead as converted.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Chưa giao")
+        ASSIGNED = "assigned", _("Chờ liên hệ")
+        CONTACTED = "contacted", _("Đã liên hệ")
+        APPOINTMENT = "appointment", _("Đã hẹn ghé cửa hàng")
+        CONVERTED = "converted", _("Đã ghé/mua")
+        LOST = "lost", _("Không quan tâm")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Đã nói chuyện")
+        NO_ANSWER = "no_answer", _("Không nghe máy")
+        APPOINTMENT = "appointment", _("Hẹn ghé cửa hàng")
+        NOT_INTERESTED = "not_interested", _("Không quan tâm")
+        WRONG_NUMBER = "wrong_number", _("Sai số")
+
+    OPEN = ("new", "assigned", "contacted", "appointment")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(
+        "channels.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("cửa hàng")
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("tư vấn viên"),
+    )
+    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.NEW)
+    score = models.IntegerField(_("điểm tiềm năng"), default=0)
+    interest = models.CharField(_("quan tâm"), max_length=200, blank=True)
+    source = models.CharField(_("nguồn"), max_length=50, blank=True)
+    journey = models.ForeignKey(Journey, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    campaign_id = models.BigIntegerField(_("chiến dịch"), null=True, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"))
+    assigned_at = models.DateTimeField(_("giao lúc"), null=True, blank=True)
+    contact_due_at = models.DateTimeField(_("hạn liên hệ"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("liên hệ đầu tiên"), null=True, blank=True)
+    reassign_count = models.PositiveSmallIntegerField(_("số lần giao lại"), default=0)
+    last_outcome = models.CharField(_("kết quả gần nhất"), max_length=20, choices=Outcome.choices, blank=True)
+    appointment_at = models.DateTimeField(_("hẹn lúc"), null=True, blank=True)
+    follow_up_at = models.DateTimeField(_("nhắc gọi lại lúc"), null=True, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True, max_length=2000)
+    closed_at = models.DateTimeField(_("đóng lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("khách tiềm năng")
+        verbose_name_plural = _("khách tiềm năng")
+        constraints = [
+            # One open lead per customer: a second interest updates it instead of a duplicate call.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status__in=["new", "assigned", "contacted", "appointment"]),
+                name="lead_one_open_per_customer",
+                violation_error_message=_("Khách này đã có một khách tiềm năng đang mở."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["consultant", "status", "-score"], name="lead_queue_idx"),
+            models.Index(fields=["store", "status", "-score"], name="lead_store_queue_idx"),
+            models.Index(fields=["contact_due_at"], condition=Q(status="assigned"), name="lead_sla_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} ({self.get_status_display()})"
+
+
+class LeadEvent(models.Model):
+    """What happened to a lead, append-only: assigned, reassigned, each contact's outcome."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("loại"), max_length=20)
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.CharField(_("chi tiết"), max_length=300, blank=True)
+    at = models.DateTimeField(_("lúc"))
+
+    LABELS = {
+        "assigned": _("Giao cho tư vấn viên"),
+        "reassigned": _("Giao lại"),
+        "taken": _("Tư vấn viên nhận"),
+        "sla_breach": _("Quá hạn liên hệ lần đầu"),
+    }
+
+    class Meta:
+        verbose_name = _("diễn biến khách tiềm năng")
+        verbose_name_plural = _("diễn biến khách tiềm năng")
+        indexes = [models.Index(fields=["lead", "at"], name="leadevent_lead_idx")]
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.kind) or dict(Lead.Outcome.choices).get(self.kind, self.kind)
+
+
+class LeadScript(models.Model):
+    """A suggested script for the consultant, per interest or segment (admin-editable)."""
+
+    title = models.CharField(_("tiêu đề"), max_length=200)
+    interest = models.CharField(
+        _("khi quan tâm chứa"), max_length=100, blank=True, help_text=_("Để trống: kịch bản chung.")
+    )
+    segment = models.ForeignKey(
+        "customers.Segment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("phân khúc"),
+    )
+    body = models.TextField(_("kịch bản"), max_length=4000)
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+
+    class Meta:
+        verbose_name = _("kịch bản tư vấn")
+        verbose_name_plural = _("kịch bản tư vấn")
+
+    def __str__(self) -> str:
+        return self.title

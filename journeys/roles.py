@@ -2,5 +2,6 @@
 
 from o2o_site.roles import Role
 
-_ALL = ["journeys.view_journey", "journeys.view_enrollment", "journeys.view_journeyversion"]
-ROLE_PERMISSIONS: dict[Role, list[str]] = {Role.MANAGER: _ALL, Role.MARKETING: _ALL}
+_VIEW = ["journeys.view_journey", "journeys.view_enrollment", "journeys.view_journeyversion", "journeys.view_lead"]
+_SCRIPTS = ["journeys.view_leadscript", "journeys.add_leadscript", "journeys.change_leadscript"]
+ROLE_PERMISSIONS: dict[Role, list[str]] = {Role.MANAGER: _VIEW + _SCRIPTS, Role.MARKETING: _VIEW + _SCRIPTS}

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from customers.models import Activity, ConsentState, Customer, Segment, SegmentMembership
 
-from .models import DueStep, Enrollment, Journey
+from .models import DueStep, Enrollment, Journey, Lead, LeadEvent, LeadScript
 from .steps import steps_describe
 
 FAILED_OUTCOMES = ("failed", "no_consent", "capped")
@@ -167,3 +167,141 @@ def journey_dry_run(journey: Journey, *, days: int = 30) -> DryRun:
 
 def segments_for_choice() -> list[Segment]:
     return list(Segment.objects.filter(is_active=True).order_by("name"))
+
+
+# --- leads ------------------------------------------------------------------------------------
+
+
+def leads_for_user(user, *, mine_only: bool = False, status: str = "") -> QuerySet[Lead]:
+    """The lead queue a user may see, best first (score, then oldest): a consultant's own and
+    their stores' unassigned ones; every lead for Manager/Marketing."""
+    from channels.selectors import stores_for_user
+    from o2o_site.roles import Role, has_role
+
+    qs = Lead.objects.select_related("customer", "store", "consultant")
+    if not has_role(user, Role.MANAGER, Role.MARKETING):
+        store_ids = [s.pk for s in stores_for_user(user)] if has_role(user, Role.CONSULTANT) else []
+        qs = qs.filter(store_id__in=store_ids)
+        qs = qs.filter(consultant=user) if mine_only else qs.filter(Q(consultant=user) | Q(consultant__isnull=True))
+    qs = qs.filter(status=status) if status else qs.filter(status__in=Lead.OPEN)
+    return qs.order_by("-score", "created_at", "pk")
+
+
+def lead_get_for_user(user, lead_id: int) -> Lead | None:
+    from .services import lead_visible_to
+
+    lead = Lead.objects.select_related("customer", "store", "consultant", "journey").filter(pk=lead_id).first()
+    return lead if lead is not None and lead_visible_to(lead, user) else None
+
+
+def lead_script_for(lead: Lead) -> LeadScript | None:
+    """The script whose interest words appear in the lead's interest, else one for a segment the
+    customer is in, else the general one."""
+    scripts = list(LeadScript.objects.filter(is_active=True).order_by("pk"))
+    interest = (lead.interest or "").lower()
+    for script in scripts:
+        if script.interest and script.interest.lower() in interest:
+            return script
+    segment_ids = set(
+        SegmentMembership.objects.filter(customer_id=lead.customer_id, left_at__isnull=True).values_list(
+            "segment_id", flat=True
+        )
+    )
+    for script in scripts:
+        if script.segment_id and script.segment_id in segment_ids:
+            return script
+    return next((s for s in scripts if not s.interest and not s.segment_id), None)
+
+
+def store_expected_visits(store_ids, *, since=None, days: int = 7) -> QuerySet[Lead]:
+    """Appointments booked at these stores from `since` for `days` days: the visits they expect."""
+    since = since or timezone.now() - timedelta(hours=2)
+    return (
+        Lead.objects.filter(
+            store_id__in=list(store_ids),
+            status=Lead.Status.APPOINTMENT,
+            appointment_at__gte=since,
+            appointment_at__lt=since + timedelta(days=days),
+        )
+        .select_related("customer", "store", "consultant")
+        .order_by("appointment_at")
+    )
+
+
+@dataclass
+class LeadFunnelRow:
+    label: str
+    clicks: int = 0
+    leads: int = 0
+    contacted: int = 0
+    appointments: int = 0
+    visits: int = 0
+    purchases: int = 0
+    sla_breaches: int = 0
+    avg_minutes_to_contact: float | None = None
+
+
+def leads_report(*, start, end, by: str = "consultant") -> list[LeadFunnelRow]:
+    """click → lead → appointment → visit → purchase per consultant (or store) for leads opened in
+    [start, end); time to first contact; SLA breaches. One query per figure, whatever the size."""
+    from django.db.models import Avg, DurationField, ExpressionWrapper, F
+
+    key = "consultant" if by == "consultant" else "store"
+    leads = Lead.objects.filter(created_at__gte=start, created_at__lt=end)
+    activity = Activity.objects.filter(customer_id=OuterRef("customer_id"), occurred_at__gte=OuterRef("created_at"))
+    clicked_before = Activity.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        kind__in=[Activity.Kind.AD_CLICK, Activity.Kind.LINK_CLICK],
+        occurred_at__lte=OuterRef("created_at"),
+        occurred_at__gte=OuterRef("created_at") - timedelta(days=30),
+    )
+    rows = (
+        leads.annotate(
+            clicked=Exists(clicked_before),
+            visited=Exists(activity.filter(kind=Activity.Kind.CHECKIN)),
+            bought=Exists(activity.filter(kind=Activity.Kind.ORDER)),
+            breached=Exists(LeadEvent.objects.filter(lead_id=OuterRef("pk"), kind="sla_breach")),
+        )
+        .values(key)
+        .annotate(
+            n=Count("pk"),
+            clicks=Count("pk", filter=Q(clicked=True)),
+            contacted=Count("pk", filter=Q(first_contact_at__isnull=False)),
+            appointments=Count("pk", filter=Q(appointment_at__isnull=False)),
+            visits=Count("pk", filter=Q(visited=True)),
+            purchases=Count("pk", filter=Q(bought=True)),
+            breaches=Count("pk", filter=Q(breached=True)),
+            to_contact=Avg(
+                ExpressionWrapper(F("first_contact_at") - F("created_at"), output_field=DurationField()),
+                filter=Q(first_contact_at__isnull=False),
+            ),
+        )
+        .order_by(key)
+    )
+    from django.contrib.auth import get_user_model
+
+    from channels.models import Store
+
+    ids = [r[key] for r in rows if r[key]]
+    names = (
+        {u.pk: u.get_full_name() or u.get_username() for u in get_user_model().objects.filter(pk__in=ids)}
+        if key == "consultant"
+        else dict(Store.objects.filter(pk__in=ids).values_list("pk", "name"))
+    )
+    out = []
+    for r in rows:
+        minutes = r["to_contact"].total_seconds() / 60 if r["to_contact"] is not None else None
+        out.append(
+            LeadFunnelRow(
+                label=names.get(r[key], "") or "—",
+                clicks=r["clicks"],
+                leads=r["n"],
+                contacted=r["contacted"],
+                appointments=r["appointments"],
+                visits=r["visits"],
+                purchases=r["purchases"],
+                sla_breaches=r["breaches"],
+                avg_minutes_to_contact=round(minutes, 1) if minutes is not None else None,
+            )
+        )
+    return out

@@ -19,6 +19,16 @@ from .entry import (
     journeys_enter_from_events,
     journeys_enter_from_segments,
 )
+from .leads import (
+    lead_assign,
+    lead_open,
+    lead_record_outcome,
+    lead_take,
+    lead_visible_to,
+    leads_convert,
+    leads_reassign_overdue,
+    working_deadline,
+)
 from .run import due_steps_run, enrollments_convert, journeys_tick, quiet_until
 
 __all__ = [
@@ -40,5 +50,13 @@ __all__ = [
     "journeys_enter_from_events",
     "journeys_enter_from_segments",
     "journeys_tick",
+    "lead_assign",
+    "lead_open",
+    "lead_record_outcome",
+    "lead_take",
+    "lead_visible_to",
+    "leads_convert",
+    "leads_reassign_overdue",
+    "working_deadline",
     "quiet_until",
 ]

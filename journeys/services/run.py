@@ -179,7 +179,15 @@ def _run_step(row: DueStep, enrollment: Enrollment, step: dict, now: datetime) -
         segment_sync_members(segment=segment, customer_ids=members, scope=[enrollment.customer_id], at=now)
         return Outcome("tagged", next_key=nxt)
     if kind == "assign":
-        return Outcome("assigned", next_key=nxt)
+        from .leads import lead_open
+
+        lead = lead_open(
+            customer=enrollment.customer,
+            source="journey",
+            journey=enrollment.journey,
+            interest=step.get("interest", ""),
+        )
+        return Outcome("assigned", next_key=nxt, detail=f"lead {lead.pk}")
     if kind == "end":
         return Outcome("ended", finish="gave_up")
     return Outcome("failed", detail=f"unknown step {kind}", finish="broken")
@@ -308,4 +316,7 @@ def journeys_tick(*, now: datetime | None = None) -> dict[str, int]:
     if archived:
         enrollments_exit(enrollment_ids=archived, reason="journey_ended", now=now)
     converted = enrollments_convert(now=now)
-    return {"converted": converted, "steps": due_steps_run(now=now)}
+    from .leads import leads_convert, leads_reassign_overdue
+
+    leads = {"leads_converted": leads_convert(now=now), "leads_reassigned": leads_reassign_overdue(now=now)}
+    return {"converted": converted, "steps": due_steps_run(now=now), **leads}
