@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from customers.models import Activity, Customer, SegmentMembership
 
+from .. import sql
 from ..models import DueStep, Enrollment, Journey
 
 CHUNK = 5000
@@ -134,24 +135,8 @@ def journey_enter(*, journey: Journey, customer_ids: Iterable[int], now: datetim
             for cid in entering
         ]
         Enrollment.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-        _schedule_first_steps(journey=locked, first_key=version.steps[0]["key"], now=now)
+        sql.first_steps_schedule(journey_id=locked.pk, first_key=version.steps[0]["key"], now=now)
     return len(entering)
-
-
-def _schedule_first_steps(*, journey: Journey, first_key: str, now: datetime) -> None:
-    """One INSERT … SELECT of the first step for every new active stay (next_seq = 1 marks them)."""
-    enrollment_t, due_t = Enrollment._meta.db_table, DueStep._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {due_t} (enrollment_id, seq, step_key, due_at, status, outcome, detail) "
-            f"SELECT id, 1, %s, %s, 'pending', '', '' FROM {enrollment_t} "
-            "WHERE journey_id = %s AND status = 'active' AND next_seq = 1",
-            [first_key, now, journey.pk],
-        )
-        cursor.execute(
-            f"UPDATE {enrollment_t} SET next_seq = 2 WHERE journey_id = %s AND status = 'active' AND next_seq = 1",
-            [journey.pk],
-        )
 
 
 def journeys_enter_from_segments(*, now: datetime | None = None) -> int:

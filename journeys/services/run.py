@@ -19,17 +19,18 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from customers.models import Activity, ConsentState, Message, Segment
+from customers.models import Activity, ConsentState, Message, Segment, SegmentMembership
 from customers.services import ConsentRequired, message_send, segment_sync_members
 from o2o_site.api import DomainError
 from promotions.services import voucher_issue
 from reports.models import CustomerScore
 
-from .. import conf
-from ..models import DueStep, Enrollment, Journey
+from .. import conf, sql
+from ..models import DueStep, Enrollment, Journey, JourneyVersion
 from .entry import enrollments_exit
 
 logger = logging.getLogger(__name__)
@@ -127,25 +128,32 @@ def _run_send(row: DueStep, enrollment: Enrollment, step: dict, now: datetime) -
     return Outcome("sent", next_key=step.get("next"), message_id=message.pk)
 
 
-def _condition_met(enrollment: Enrollment, step: dict, now: datetime) -> bool:
+def _conditions_met(enrollment_ids: list[int], step: dict, now: datetime) -> set[int]:
+    """The stays (of `enrollment_ids`) for which the branch condition holds: one query.
+
+    The window is the last `window_hours` when set, else everything since the stay's last send
+    (or its entry): "did they click the link we sent?".
+    """
+    stays = Enrollment.objects.filter(pk__in=enrollment_ids)
     hours = int(step.get("window_hours") or 0)
-    since = now - timedelta(hours=hours) if hours else (enrollment.last_send_at or enrollment.entered_at)
-    customer_id = enrollment.customer_id
+    since = now - timedelta(hours=hours) if hours else Coalesce(OuterRef("last_send_at"), OuterRef("entered_at"))
     condition = step.get("condition")
     kinds = {"clicked": Activity.Kind.LINK_CLICK, "visited": Activity.Kind.CHECKIN, "bought": Activity.Kind.ORDER}
     if condition in kinds:
-        return Activity.objects.filter(
-            customer_id=customer_id, kind=kinds[condition], occurred_at__gte=since, occurred_at__lte=now
-        ).exists()
-    if condition == "lead_score_above":
-        return CustomerScore.objects.filter(
-            customer_id=customer_id, lead_score__gt=int(step.get("value") or 0)
-        ).exists()
-    if condition == "in_segment":
-        return Segment.objects.filter(
-            pk=int(step.get("value") or 0), memberships__customer_id=customer_id, memberships__left_at__isnull=True
-        ).exists()
-    return False
+        happened = Activity.objects.filter(
+            customer_id=OuterRef("customer_id"), kind=kinds[condition], occurred_at__gte=since, occurred_at__lte=now
+        )
+    elif condition == "lead_score_above":
+        happened = CustomerScore.objects.filter(
+            customer_id=OuterRef("customer_id"), lead_score__gt=int(step.get("value") or 0)
+        )
+    elif condition == "in_segment":
+        happened = SegmentMembership.objects.filter(
+            segment_id=int(step.get("value") or 0), customer_id=OuterRef("customer_id"), left_at__isnull=True
+        )
+    else:
+        return set()
+    return set(stays.filter(Exists(happened)).values_list("pk", flat=True))
 
 
 def _run_step(row: DueStep, enrollment: Enrollment, step: dict, now: datetime) -> Outcome:
@@ -156,7 +164,7 @@ def _run_step(row: DueStep, enrollment: Enrollment, step: dict, now: datetime) -
     if kind == "wait":
         return Outcome("waited", next_key=nxt, next_due=_wait_until(step, now))
     if kind == "branch":
-        met = _condition_met(enrollment, step, now)
+        met = enrollment.pk in _conditions_met([enrollment.pk], step, now)
         return Outcome("yes" if met else "no", next_key=step.get("yes") if met else step.get("no"))
     if kind == "voucher":
         try:
@@ -232,12 +240,128 @@ def _perform(row: DueStep, now: datetime) -> str:
     return result.outcome
 
 
+# Steps that touch no gateway and no other app's rows run set-based for a whole batch.
+SET_BASED = ("wait", "branch", "end")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A due row as the tick claims it: only the columns the sorting and set-based steps need
+    (building four model instances per row was a fifth of the batch's time)."""
+
+    pk: int
+    enrollment_id: int
+    step_key: str
+    enrollment_status: str
+    next_seq: int
+    version_id: int
+    journey_status: str
+    merged: bool
+    erased: bool
+
+
+CLAIM_FIELDS = (
+    "pk",
+    "enrollment_id",
+    "step_key",
+    "enrollment__status",
+    "enrollment__next_seq",
+    "enrollment__version_id",
+    "enrollment__journey__status",
+    "enrollment__customer__merged_into_id",
+    "enrollment__customer__erased_at",
+)
+
+
+def _perform_set_based(rows: list[Claimed], versions: dict[int, dict[str, dict]], now: datetime) -> None:
+    """Performs a batch of wait/branch/end rows (all active, live customers) in a fixed number
+    of statements: one condition query per branch step, one UPDATE per outcome, one INSERT of
+    the next steps, one UPDATE of the stays."""
+    outcomes: dict[str, list[int]] = {}
+    finished: dict[str, list[int]] = {}
+    following: list[tuple[int, int, str, datetime]] = []
+    groups: dict[tuple[int, str], list[Claimed]] = {}
+    for row in rows:
+        groups.setdefault((row.version_id, row.step_key), []).append(row)
+    for (version_id, key), members in groups.items():
+        step = versions[version_id][key]
+        kind = step["type"]
+        met = _conditions_met([r.enrollment_id for r in members], step, now) if kind == "branch" else set()
+        due = _wait_until(step, now) if kind == "wait" else now
+        for row in members:
+            if kind == "end":
+                outcomes.setdefault("ended", []).append(row.pk)
+                finished.setdefault("gave_up", []).append(row.enrollment_id)
+                continue
+            if kind == "branch":
+                outcome, nxt = ("yes", step.get("yes")) if row.enrollment_id in met else ("no", step.get("no"))
+            else:
+                outcome, nxt = "waited", step.get("next")
+            outcomes.setdefault(outcome, []).append(row.pk)
+            if nxt:
+                following.append((row.enrollment_id, row.next_seq, nxt, due))
+            else:
+                finished.setdefault("finished", []).append(row.enrollment_id)
+    for outcome, ids in outcomes.items():
+        DueStep.objects.filter(pk__in=ids).update(status=DueStep.Status.DONE, outcome=outcome, done_at=now)
+    for reason, ids in finished.items():
+        Enrollment.objects.filter(pk__in=ids, status=Enrollment.Status.ACTIVE).update(
+            status=Enrollment.Status.FINISHED, ended_at=now, exit_reason=reason
+        )
+    if following:
+        sql.due_steps_insert(following)
+        Enrollment.objects.filter(pk__in=[f[0] for f in following]).update(next_seq=F("next_seq") + 1)
+
+
+def _perform_batch(rows: list[Claimed], now: datetime) -> None:
+    """Sorts a claimed batch: stays that ended or whose customer is gone are closed in bulk,
+    wait/branch/end steps run set-based, the rest (sends, vouchers, tags, leads) one by one,
+    each in its own savepoint so one failing step never undoes the others."""
+    versions = {
+        pk: {s["key"]: s for s in steps if isinstance(s, dict) and "key" in s}
+        for pk, steps in JourneyVersion.objects.filter(pk__in={r.version_id for r in rows}).values_list("pk", "steps")
+    }
+    cancelled, gone, one_by_one, set_based = [], {}, [], []
+    for row in rows:
+        if row.enrollment_status != Enrollment.Status.ACTIVE:
+            cancelled.append(row.pk)
+        elif row.journey_status == Journey.Status.ARCHIVED:
+            gone.setdefault("journey_ended", []).append(row.enrollment_id)
+        elif row.merged or row.erased:
+            gone.setdefault("erased" if row.erased else "merged", []).append(row.enrollment_id)
+        elif versions.get(row.version_id, {}).get(row.step_key, {}).get("type") in SET_BASED:
+            set_based.append(row)
+        else:
+            one_by_one.append(row.pk)
+    if cancelled:
+        DueStep.objects.filter(pk__in=cancelled).update(status=DueStep.Status.CANCELLED)
+    for reason, ids in gone.items():
+        enrollments_exit(enrollment_ids=ids, reason=reason, now=now)
+    if set_based:
+        try:
+            with transaction.atomic():
+                _perform_set_based(set_based, versions, now)
+        except Exception:  # fall back to one by one, so one bad row is isolated and logged
+            logger.exception("journeys: set-based batch failed; performing its steps one by one")
+            one_by_one.extend(r.pk for r in set_based)
+    full = DueStep.objects.select_related("enrollment__journey", "enrollment__version", "enrollment__customer")
+    for row in full.filter(pk__in=one_by_one).order_by("due_at", "pk") if one_by_one else []:
+        try:
+            with transaction.atomic():
+                _perform(row, now)
+        except Exception:  # one broken step must not stop every other customer's journey
+            logger.exception("journeys: step %s of enrollment %s failed", row.pk, row.enrollment_id)
+            DueStep.objects.filter(pk=row.pk).update(
+                status=DueStep.Status.DONE, outcome="failed", detail="error", done_at=now
+            )
+
+
 def due_steps_run(*, now: datetime | None = None, limit: int | None = None) -> int:
     """Performs the steps due by `now` (live journeys only); answers how many were performed.
 
     Steps that follow at once (a branch after a wait, a send after a branch) run in the same
-    call. Each batch is one transaction; each step a savepoint inside it, so one failing step
-    never undoes the others.
+    call. Each batch is one transaction over rows claimed with FOR UPDATE SKIP LOCKED, so two
+    workers never take the same row and a killed worker's batch is simply due again.
     """
     now = now or timezone.now()
     limit = limit or conf.tick_batch_size() * 20
@@ -245,28 +369,23 @@ def due_steps_run(*, now: datetime | None = None, limit: int | None = None) -> i
     done = 0
     while done < limit:
         with transaction.atomic():
-            rows = list(
-                DueStep.objects.select_for_update(skip_locked=True, of=("self",))
+            rows = [
+                Claimed(pk, eid, key, status, seq, vid, jstatus, merged is not None, erased is not None)
+                for pk, eid, key, status, seq, vid, jstatus, merged, erased in DueStep.objects.select_for_update(
+                    skip_locked=True, of=("self",)
+                )
                 .filter(
                     status=DueStep.Status.PENDING,
                     due_at__lte=now,
                     enrollment__journey__status__in=[Journey.Status.LIVE, Journey.Status.ARCHIVED],
                 )
-                .select_related("enrollment__journey", "enrollment__version", "enrollment__customer")
-                .order_by("due_at", "pk")[: min(batch, limit - done)]
-            )
+                .order_by("due_at", "pk")
+                .values_list(*CLAIM_FIELDS)[: min(batch, limit - done)]
+            ]
             if not rows:
                 break
-            for row in rows:
-                try:
-                    with transaction.atomic():
-                        _perform(row, now)
-                except Exception:  # one broken step must not stop every other customer's journey
-                    logger.exception("journeys: step %s of enrollment %s failed", row.pk, row.enrollment_id)
-                    DueStep.objects.filter(pk=row.pk).update(
-                        status=DueStep.Status.DONE, outcome="failed", detail="error", done_at=now
-                    )
-                done += 1
+            _perform_batch(rows, now)
+            done += len(rows)
     return done
 
 

@@ -140,7 +140,9 @@ def test_an_appointment_in_the_past_is_refused(stores, consultant):
     with freeze_time(MONDAY_10):
         lead = lead_open(customer=_customer_of(q1))
         with pytest.raises(DomainError) as refused:
-            lead_record_outcome(lead=lead, user=user, outcome="appointment", appointment_at=MONDAY_10 - timedelta(hours=1))
+            lead_record_outcome(
+                lead=lead, user=user, outcome="appointment", appointment_at=MONDAY_10 - timedelta(hours=1)
+            )
     assert "appointment_at" in refused.value.fields
 
 
