@@ -437,9 +437,9 @@ def customer_counter_lookup(*, phone: str = "", member_code: str = "") -> list[C
             return []
         typed = parsed.e164
         queryset = queryset.filter(
-            pk__in=ContactPoint.objects.filter(
-                kind=ContactKind.PHONE, value=parsed.e164, is_blocked=False
-            ).values("customer_id")
+            pk__in=ContactPoint.objects.filter(kind=ContactKind.PHONE, value=parsed.e164, is_blocked=False).values(
+                "customer_id"
+            )
         )
     found = []
     for customer in customers_with_contacts(queryset.order_by("pk"))[:3]:

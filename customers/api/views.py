@@ -69,7 +69,13 @@ class CustomerListApi(generics.ListAPIView):
             found = list(self.get_queryset()[: SEARCH_CAP + 1])
             rows = self.get_serializer(found[:SEARCH_CAP], many=True).data
             response = Response(
-                {"count": len(rows), "next": None, "previous": None, "results": rows, "truncated": len(found) > SEARCH_CAP}
+                {
+                    "count": len(rows),
+                    "next": None,
+                    "previous": None,
+                    "results": rows,
+                    "truncated": len(found) > SEARCH_CAP,
+                }
             )
         query = (request.query_params.get("q") or "").strip()
         if query:
@@ -115,7 +121,11 @@ class CustomerDetailApi(APIView):
     def get(self, request, pk: int):
         customer = selectors.customer_profile(pk)
         services.access_record(
-            user=request.user, action="profile", source="customers-api-detail", customer=customer, ip=_client_ip(request)
+            user=request.user,
+            action="profile",
+            source="customers-api-detail",
+            customer=customer,
+            ip=_client_ip(request),
         )
         return Response(s.CustomerDetailOutputSerializer(customer).data)
 

@@ -189,7 +189,9 @@ def test_consent_and_points_endpoints(api_as, make_user, manager, customer, mark
     )
     manager_client = api_as(manager)
     _error(
-        manager_client.post(f"/api/v1/customers/{customer.pk}/points/", {"action": "spend", "points": 5}, format="json"),
+        manager_client.post(
+            f"/api/v1/customers/{customer.pk}/points/", {"action": "spend", "points": 5}, format="json"
+        ),
         409,
         "insufficient_points",
     )
