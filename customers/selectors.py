@@ -459,6 +459,31 @@ def customer_counter_lookup(*, phone: str = "", member_code: str = "") -> list[C
 # --- access log -----------------------------------------------------------------------------
 
 
+def access_log_filters(cleaned: dict) -> dict:
+    """The access-log screen's form data → `access_log_list` arguments (dates as Vietnam days)."""
+    import datetime as dt
+
+    def day_start(day):
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min)) if day else None
+
+    until = cleaned.get("until")
+    user_id = None
+    if cleaned.get("user"):
+        from django.contrib.auth import get_user_model
+
+        user_id = (
+            get_user_model().objects.filter(username=cleaned["user"].strip()).values_list("pk", flat=True).first() or 0
+        )
+    return {
+        "user_id": user_id,
+        "customer_id": cleaned.get("customer"),
+        "action": cleaned.get("action") or "",
+        "source": (cleaned.get("source") or "").strip(),
+        "since": day_start(cleaned.get("since")),
+        "until": day_start(until + dt.timedelta(days=1)) if until else None,
+    }
+
+
 def access_log_list(
     *,
     user_id: int | None = None,
@@ -470,7 +495,7 @@ def access_log_list(
 ) -> QuerySet[AccessLog]:
     """The access log, newest first, with the viewer fetched (for the Manager's screen)."""
     queryset = AccessLog.objects.select_related("user")
-    if user_id:
+    if user_id is not None:
         queryset = queryset.filter(user_id=user_id)
     if customer_id:
         queryset = queryset.filter(customer_id=customer_id)

@@ -13,7 +13,8 @@ from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import Role, has_role, role_required
 
 from . import selectors, services
-from .forms import ConsentForm, ContactAddForm, CustomerSearchForm
+from .access import access_log_request
+from .forms import AccessLogFilterForm, ConsentForm, ContactAddForm, CustomerSearchForm
 from .models import Activity
 
 STAFF = (Role.MANAGER, Role.MARKETING, Role.AGENT)
@@ -37,14 +38,7 @@ def customer_list(request):
         queryset = list(queryset[:SEARCH_CAP]) if len(query_text) >= SEARCH_MIN_LENGTH else []
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
     if query_text:
-        services.access_record(
-            user=request.user,
-            action="lookup",
-            source="customers:list",
-            query=query_text,
-            result_ids=[c.pk for c in page.object_list],
-            ip=request.META.get("REMOTE_ADDR"),
-        )
+        access_log_request(request, "lookup", query=query_text, result_ids=[c.pk for c in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -66,13 +60,7 @@ def customer_detail(request, pk: int):
         return redirect("customers:detail", pk=customer.pk)
     if request.htmx and request.GET.get("part") == "timeline":
         return render(request, "customers/_timeline.html", _timeline_context(request, customer))
-    services.access_record(
-        user=request.user,
-        action="profile",
-        source="customers:detail",
-        customer=customer,
-        ip=request.META.get("REMOTE_ADDR"),
-    )
+    access_log_request(request, "profile", customer=customer)
     return render(request, "customers/detail.html", _detail_context(request, customer))
 
 
@@ -113,6 +101,18 @@ def customer_contact_add(request, pk: int):
             return redirect("customers:detail", pk=customer.pk)
     context = _detail_context(request, selectors.customer_profile(customer.pk), contact_form=form)
     return render(request, "customers/detail.html", context, status=400)
+
+
+@role_required(Role.MANAGER)
+def access_log(request):
+    """Who looked at which customer, when, from which screen (the Manager's view of the log)."""
+    form = AccessLogFilterForm(request.GET or None)
+    filters = selectors.access_log_filters(form.cleaned_data) if form.is_valid() else {}
+    page = Paginator(selectors.access_log_list(**filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "title": _("Nhật ký truy cập khách hàng")}
+    return render(request, "customers/access_log.html", context)
 
 
 def _timeline_context(request, customer) -> dict:

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers import selectors, services
+from customers.access import access_log_request
 from customers.models import Activity, ConsentEvent, ConsentText, Customer, MergeRecord, PointsEntry
 from o2o_site.api import DomainError
 from o2o_site.roles import HasRole, Role, has_role
@@ -28,10 +29,6 @@ HISTORY_ROLES = [Role.MANAGER, Role.MARKETING, Role.AGENT]
 LIST_ROLES = [Role.MANAGER, Role.MARKETING]
 SEARCH_MIN_LENGTH = 3
 SEARCH_CAP = 20
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def search_only(user) -> bool:
@@ -79,14 +76,7 @@ class CustomerListApi(generics.ListAPIView):
             )
         query = (request.query_params.get("q") or "").strip()
         if query:
-            services.access_record(
-                user=request.user,
-                action="lookup",
-                source="customers-api-list",
-                query=query,
-                result_ids=[row["id"] for row in rows],
-                ip=_client_ip(request),
-            )
+            access_log_request(request, "lookup", query=query, result_ids=[row["id"] for row in rows])
         return response
 
 
@@ -120,13 +110,7 @@ class CustomerDetailApi(APIView):
     @extend_schema(responses=s.CustomerDetailOutputSerializer)
     def get(self, request, pk: int):
         customer = selectors.customer_profile(pk)
-        services.access_record(
-            user=request.user,
-            action="profile",
-            source="customers-api-detail",
-            customer=customer,
-            ip=_client_ip(request),
-        )
+        access_log_request(request, "profile", customer=customer)
         return Response(s.CustomerDetailOutputSerializer(customer).data)
 
     @extend_schema(request=s.CustomerUpdateInputSerializer, responses=s.CustomerDetailOutputSerializer)
