@@ -1488,6 +1488,77 @@ def checkin_record(
     return checkin
 
 
+def checkin_start(
+    *,
+    store: Store,
+    phone: str,
+    full_name: str = "",
+    campaign_id: int | None = None,
+    utm: dict | None = None,
+):
+    """The public QR page: records the visit at once, with no customer, and sends a one-time
+    code to the phone typed. Nothing is created or added to any profile until the visitor types
+    the code back (`checkin_confirm`), so nobody can create or enrich customers with a phone
+    that is not theirs. Answers (checkin, challenge). Raises InvalidInput on a bad phone; the
+    visit stays recorded when the code cannot be sent (customers' VerificationFailed, e.g. too
+    many codes to that phone)."""
+    from customers.services import otp_send
+    from o2o_site.phones import normalize_phone
+
+    if not store.is_active:
+        raise StoreNotFound(_("Cửa hàng không còn hoạt động."))
+    parsed = normalize_phone(phone)
+    if not parsed.ok:
+        raise InvalidInput(fields={"phone": [parsed.error or _("Số điện thoại không hợp lệ.")]})
+    utm = {k: str(v)[:200] for k, v in (utm or {}).items() if k.startswith("utm_") and v}
+    checkin = CheckIn.objects.create(
+        customer=None,
+        store=store,
+        method=CheckIn.Method.QR,
+        occurred_at=timezone.now(),
+        campaign_id=campaign_id,
+        utm=utm,
+    )
+    challenge = otp_send(
+        phone=parsed.e164,
+        purpose="checkin",
+        context={"checkin": checkin.pk, "store": store.code, "full_name": (full_name or "").strip()[:200]},
+    )
+    return checkin, challenge
+
+
+def checkin_confirm(*, challenge: str, code: str) -> CheckIn:
+    """The visitor typed the code sent to their phone: the profile is found or created from that
+    phone (and the name they gave), and the visit joins its timeline. Idempotent per visit.
+    Raises customers' VerificationFailed (wrong, expired, used or locked code)."""
+    from customers import services as customer_services
+
+    proof = customer_services.otp_verify(public_id=challenge, code=code, purpose="checkin")
+    customer = customer_services.customer_resolve(
+        phone=proof.phone, full_name=proof.context.get("full_name", ""), source="checkin:qr"
+    ).customer
+    with transaction.atomic():
+        checkin = CheckIn.objects.select_for_update().select_related("store").get(pk=proof.context["checkin"])
+        if checkin.customer_id is None:
+            checkin.customer = customer
+            checkin.confirmed_at = timezone.now()
+            checkin.save(update_fields=["customer", "confirmed_at"])
+            customer_services.record_activity(
+                customer=customer,
+                kind="checkin",
+                occurred_at=checkin.occurred_at,
+                channel="store",
+                store_code=checkin.store.code,
+                summary=_("Ghé %(store)s (%(method)s)")
+                % {"store": checkin.store.name, "method": checkin.get_method_display()},
+                ref_type="checkin",
+                ref_id=str(checkin.pk),
+                campaign_id=checkin.campaign_id,
+                utm=checkin.utm or None,
+            )
+    return checkin
+
+
 def goals_set_for_year(
     *,
     channel: SalesChannel,

@@ -22,8 +22,8 @@ from o2o_site.roles import Role, role_required
 
 from . import selectors, services
 from .conf import channel_credentials
-from .forms import CheckInForm, GoalsForm, OrderFilterForm
-from .models import CheckIn, Listing, Order, SalesChannel, Store
+from .forms import CheckInConfirmForm, CheckInForm, GoalsForm, OrderFilterForm
+from .models import Listing, Order, SalesChannel, Store
 
 SYNC_ROLES = (Role.MANAGER, Role.INVENTORY)
 
@@ -152,11 +152,26 @@ def goals(request):
 CHECKIN_LIMIT_PER_HOUR = 30
 
 
-def store_checkin(request, code: str):
-    """The page a store's QR code opens: the customer leaves a phone number, we record a visit."""
+def _public_store(code: str) -> Store:
     store = Store.objects.filter(code=code, is_active=True, is_warehouse=False).first()
     if store is None:
         raise Http404
+    return store
+
+
+def _put_errors(form, exc: DomainError) -> None:
+    """The service's reason on top, and each field's beside it (a hidden field's on top too)."""
+    form.add_error(None, exc.message)
+    for field, errors in exc.fields.items():
+        visible = field in form.fields and not form.fields[field].widget.is_hidden
+        for error in errors:
+            form.add_error(field if visible else None, error)
+
+
+def store_checkin(request, code: str):
+    """The page a store's QR code opens: the visitor leaves a phone number and we record a visit;
+    the phone joins a customer profile only once they type back the code we text them."""
+    store = _public_store(code)
     utm = {k: v[:200] for k, v in request.GET.items() if k.startswith("utm_") and v}
     campaign = request.GET.get("campaign", "")
     form = CheckInForm(request.POST or None)
@@ -168,22 +183,32 @@ def store_checkin(request, code: str):
         else:
             cache.incr(key)
             try:
-                services.checkin_record(
+                _checkin, challenge = services.checkin_start(
                     store=store,
-                    method=CheckIn.Method.QR,
                     phone=form.cleaned_data["phone"],
                     full_name=form.cleaned_data["full_name"],
                     campaign_id=int(campaign) if campaign.isdigit() else None,
                     utm=utm,
                 )
-                return render(request, "channels/checkin_done.html", {"title": store.name, "store": store})
+                confirm = CheckInConfirmForm(initial={"challenge": challenge.public_id})
+                return render(request, "channels/checkin_confirm.html", {"store": store, "form": confirm})
             except DomainError as exc:
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-                if not exc.fields:
-                    form.add_error(None, exc.message)
+                _put_errors(form, exc)
     return render(request, "channels/checkin.html", {"title": store.name, "store": store, "form": form})
+
+
+@require_POST
+def store_checkin_confirm(request, code: str):
+    """The visitor types the code sent to their phone: the visit joins their profile."""
+    store = _public_store(code)
+    form = CheckInConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            services.checkin_confirm(challenge=form.cleaned_data["challenge"], code=form.cleaned_data["code"])
+            return render(request, "channels/checkin_done.html", {"title": store.name, "store": store})
+        except DomainError as exc:
+            _put_errors(form, exc)
+    return render(request, "channels/checkin_confirm.html", {"store": store, "form": form}, status=400)
 
 
 @role_required(Role.MANAGER, Role.INVENTORY, Role.MARKETING)

@@ -29,6 +29,7 @@ from o2o_site.text import fold
 
 from . import conf, registry
 from .models import (
+    AccessLog,
     Activity,
     BlockedIdentifier,
     ConsentEvent,
@@ -1035,8 +1036,13 @@ def message_send(
     fallback_channel: str = "",
     ref_type: str = "",
     ref_id: str = "",
+    to_address: str = "",
 ) -> Message:
     """Queues a message: checks consent, writes the row (pending), sends after commit in a task.
+
+    `to_address` (service messages only) sends to that exact phone or email instead of the
+    profile's primary one — a one-time code must reach the number typed in front of us. With
+    `customer=None` it reaches a phone no profile holds yet (a new phone confirming a check-in).
 
     Idempotent on `idempotency_key`: the same key answers the first message and sends nothing
     new. When the customer cannot be reached on `channel` (no consent or no address) and a
@@ -1054,21 +1060,25 @@ def message_send(
         fields["idempotency_key"] = [_("Thiếu khoá chống gửi trùng.")]
     if not body and not template_id:
         fields["body"] = [_("Cần nội dung hoặc mẫu tin.")]
+    if (to_address or customer is None) and purpose != Purpose.SERVICE:
+        fields["to_address"] = [_("Chỉ tin dịch vụ mới được gửi tới một địa chỉ chỉ định.")]
+    if customer is None and not to_address:
+        fields["to_address"] = [_("Cần địa chỉ gửi khi chưa có hồ sơ khách hàng.")]
     if fields:
         raise DomainError(_("Tin nhắn không hợp lệ."), code="invalid_message", status_code=400, fields=fields)
     existing = Message.objects.filter(idempotency_key=idempotency_key[:200]).first()
     if existing:
         return existing
-    customer = _live(customer)
+    customer = _live(customer) if customer is not None else None
     chosen, address = "", ""
     no_consent = False
     for candidate in [channel, fallback_channel]:
         if not candidate:
             continue
-        if not customer_can_contact(customer, candidate, purpose):
+        if customer is not None and not customer_can_contact(customer, candidate, purpose):
             no_consent = True
             continue
-        address = _address_for(customer, candidate)
+        address = to_address[:254] if to_address else _address_for(customer, candidate)
         if address:
             chosen = candidate
             break
@@ -1094,14 +1104,16 @@ def message_send(
                 )
         except IntegrityError:
             return Message.objects.get(idempotency_key=idempotency_key[:200])
-        record_activity(
-            customer=customer,
-            kind=Activity.Kind.MESSAGE,
-            channel=chosen,
-            summary=(body or template_id)[:300],
-            ref_type="message",
-            ref_id=str(message.pk),
-        )
+        if customer is not None:
+            record_activity(
+                customer=customer,
+                kind=Activity.Kind.MESSAGE,
+                channel=chosen,
+                # A one-time code never shows on the timeline staff read.
+                summary=(template_id if ref_type == "one_time_code" else (body or template_id))[:300],
+                ref_type="message",
+                ref_id=str(message.pk),
+            )
         _enqueue_delivery(message.pk)
     return message
 
@@ -1759,3 +1771,45 @@ def customers_import_csv(*, lines: Iterable[str], source: str = "import", progre
         if progress and (index - 1) % 200 == 0:
             progress(index - 1)
     return report
+
+
+# --- access log -----------------------------------------------------------------------------
+
+
+def access_record(
+    *,
+    user,
+    action: str,
+    source: str,
+    customer: Customer | int | None = None,
+    query: str = "",
+    result_ids: Sequence[int] = (),
+    ip: str | None = None,
+) -> AccessLog:
+    """Writes who looked at whom, when and from where (one INSERT; the log is append-only).
+
+    `action` is an `AccessLog.Action`; `source` names the screen or endpoint (its URL name).
+    A lookup logs the query typed and the ids of the customers it showed.
+    """
+    if action not in AccessLog.Action.values:
+        raise DomainError(_("Thao tác không hợp lệ."), code="invalid_action", status_code=400)
+    customer_id = customer.pk if isinstance(customer, Customer) else customer
+    return AccessLog.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        customer_id=customer_id,
+        action=action,
+        source=str(source)[:100],
+        query=str(query or "")[:200],
+        result_ids=[int(i) for i in list(result_ids)[:100]],
+        ip=ip or None,
+    )
+
+
+from .verification import (  # noqa: E402  (the verification services send through message_send above)
+    VerificationFailed,
+    customer_member_code,
+    otp_send,
+    otp_verify,
+)
+
+__all__ += ["VerificationFailed", "access_record", "customer_member_code", "otp_send", "otp_verify"]

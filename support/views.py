@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from customers.access import access_log_request
 from o2o_site.api import DomainError
 from o2o_site.roles import Role, role_required
 
@@ -53,6 +54,9 @@ def hotline(request):
     searched = form.is_valid() and bool(form.cleaned_data["q"].strip())
     if searched:
         candidates = selectors.hotline_lookup(form.cleaned_data["q"])
+        access_log_request(
+            request, "lookup", query=form.cleaned_data["q"], result_ids=[c.customer.pk for c in candidates]
+        )
         if _one_exact_phone(candidates):
             return _open_customer(request, candidates[0].customer.pk)
     template = "support/_results.html" if request.htmx else "support/hotline.html"
@@ -111,6 +115,7 @@ def customer(request, pk):
             "support/_timeline.html",
             {"ov": overview, "kinds": kinds, "channels": channels, **_timeline_filters()},
         )
+    access_log_request(request, "profile", customer=overview.customer)
     initial = {
         "order_ref": overview.latest_order.number if overview.latest_order else "",
         "call": request.GET.get("call"),

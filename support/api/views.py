@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customers.access import access_log_request
 from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import HasRole, Role
 
@@ -220,7 +221,9 @@ class LookupApi(APIView):
         q = request.query_params.get("q", "")
         if len(q) > 200:
             raise DomainError(_("Từ khoá quá dài."), fields={"q": [_("Tối đa 200 ký tự.")]})
-        return Response({"candidates": [c.as_dict() for c in selectors.hotline_lookup(q)]})
+        candidates = selectors.hotline_lookup(q)
+        access_log_request(request, "lookup", query=q, result_ids=[c.customer.pk for c in candidates])
+        return Response({"candidates": [c.as_dict() for c in candidates]})
 
 
 class CustomerOverviewApi(APIView):
@@ -241,6 +244,7 @@ class CustomerOverviewApi(APIView):
             kinds=request.query_params.getlist("kind") or None,
             channels=request.query_params.getlist("channel") or None,
         )
+        access_log_request(request, "profile", customer=overview.customer)
         return Response(overview_payload(overview))
 
 
