@@ -137,7 +137,7 @@ def call_notes(request, pk):
     form = CallNotesForm(request.POST)
     try:
         if not form.is_valid():
-            raise DomainError(_("Ghi chú chưa hợp lệ."), fields=form.errors)
+            raise DomainError(" ".join(form.errors.get("notes", [])) or _("Ghi chú chưa hợp lệ."))
         services.call_notes_save(call=call, agent=request.user, notes=form.cleaned_data["notes"])
     except DomainError as exc:
         if request.htmx:
