@@ -166,3 +166,14 @@ def test_the_timeline_says_cuoc_goi_den(agent, customer):
     summaries = [a.summary for a in customer_timeline(customer).items if a.kind == "call"]
     assert summaries == ["Cuộc gọi đến · 0912 345 678"]
     assert CallLog.objects.count() == 1
+
+
+def test_notes_saved_from_the_ringing_pop_answer_a_small_confirmation(client, agent, customer):
+    call, _ = services.call_ring(call_id="pop-save", caller="0912345678")
+    client.force_login(agent)
+    response = client.post(
+        reverse("support:call-notes", args=[call.pk]), {"notes": "Gọi lần 2"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and 'data-testid="notes-saved"' in response.content.decode()
+    call.refresh_from_db()
+    assert call.notes == "Gọi lần 2" and call.status == "ringing"
