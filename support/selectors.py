@@ -382,7 +382,8 @@ class CustomerOverview:
     segments: list = field(default_factory=list)
     points: int = 0
     orders_by_channel: list = field(default_factory=list)
-    order_count: int = 0  # the customer's orders, counted from the rows recent_orders is taken from
+    order_count: int = 0  # counted from the same rows as order_rows (orders_summary)
+    order_rows: list = field(default_factory=list)  # OrderRow: the list shown beside order_count
     recent_orders: list = field(default_factory=list)
     latest_order: object = None
     open_tickets: list = field(default_factory=list)
@@ -438,7 +439,8 @@ def customer_overview(
     # Headers only: neither the screen nor the API shows order lines.
     overview.recent_orders = orders_for_customer(customer, limit=10, with_lines=False)
     overview.latest_order = overview.recent_orders[0] if overview.recent_orders else None
-    overview.order_count, overview.orders_by_channel = orders_summary(customer)
+    orders = orders_summary(customer, recent_orders=overview.recent_orders)
+    overview.order_count, overview.orders_by_channel, overview.order_rows = orders.count, orders.by_channel, orders.rows
     open_total = (
         Ticket.objects.filter(customer=customer, status__in=Ticket.OPEN_STATUSES)
         .order_by()
@@ -503,33 +505,108 @@ def timeline_rows(timeline) -> tuple[list, dict]:
     return list(items), {"page": page, "has_next": bool(has_next), "count": count}
 
 
-def orders_summary(customer) -> tuple[int, list[dict]]:
-    """(order count, per channel {channel, channel_name, orders, amount}) from the customer's Order
-    rows — the same rows the order list shows, so the count beside the list never disagrees with
-    it (customers' purchase figures also count purchases imported without an order). One query.
+@dataclass
+class OrderRow:
+    """One line of the hotline's order list: an Order, or a purchase customers counted that has no
+    Order row (imported from another system), so the list holds every order the count counts."""
 
-    channels offers no grouped selector for it yet, so this reads its Order rows directly (read only).
+    number: str
+    external_id: str
+    channel: str  # a SalesChannel code or kind, named through code_labels()
+    channel_name: str
+    store_name: str
+    placed_at: datetime | None
+    total: int
+    status_label: str
+    is_order: bool
+
+
+@dataclass
+class OrdersSummary:
+    count: int = 0
+    by_channel: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+
+
+def orders_summary(customer, *, recent_orders=(), limit: int = 10) -> OrdersSummary:
+    """The customer's orders for the hotline: their count, per channel, and the latest `limit`.
+
+    One source for all three: the customer's Order rows plus the purchases customers counted
+    with no Order row (an import from another system). Without the latter the count said 3
+    while the list showed 2. `recent_orders` are the latest Orders already read (headers with
+    channel and store). Two grouped queries, and one more only when such purchases exist.
+
+    channels and customers offer no grouped selector for it yet, so this reads their Order and
+    Purchase rows directly (read only).
     """
-    from django.db.models import Sum
+    from django.db.models import CharField, Sum, Value
 
     from channels.models import Order
+    from customers.models import Purchase
 
-    rows = (
-        Order.objects.filter(customer_id=customer.pk)
-        .values("channel__code", "channel__name")
-        .annotate(orders=Count("pk"), amount=Sum("total"))
-        .order_by("-amount", "channel__code")
+    orphans = Purchase.objects.filter(customer_id=customer.pk, reversed_at__isnull=True).exclude(
+        order_ref__in=Order.objects.filter(customer_id=customer.pk).values("number")
     )
-    by_channel = [
-        {
-            "channel": r["channel__code"] or "",
-            "channel_name": r["channel__name"] or "—",
-            "orders": r["orders"],
-            "amount": r["amount"] or 0,
-        }
-        for r in rows
+    # Orders and orphan purchases grouped by channel in one UNION: (source, code, name, count, amount).
+    text = CharField()
+    grouped = (
+        Order.objects.filter(customer_id=customer.pk)
+        .order_by()
+        .annotate(source=Value("order", output_field=text))
+        .values_list("source", "channel__code", "channel__name")
+        .annotate(orders=Count("pk"), amount=Sum("total"))
+        .union(
+            orphans.order_by()
+            .annotate(source=Value("purchase", output_field=text), name=Value("", output_field=text))
+            .values_list("source", "channel", "name")
+            .annotate(orders=Count("pk"), amount=Sum("amount")),
+            all=True,
+        )
+    )
+    groups: dict[str, dict] = {}
+    orphan_count = 0
+    labels = None
+    for source, code, name, count, amount in grouped:
+        code = code or ""
+        if source == "purchase":
+            orphan_count += count
+            labels = labels or code_labels()
+            name = labels["channels"].get(code, code or "—")
+        group = groups.setdefault(code, {"channel": code, "channel_name": name or "—", "orders": 0, "amount": 0})
+        group["orders"] += count
+        group["amount"] += amount or 0
+    rows = [
+        OrderRow(
+            number=o.number,
+            external_id=o.external_id,
+            channel=o.channel.code if o.channel_id else "",
+            channel_name=o.channel.name if o.channel_id else "—",
+            store_name=o.store.name if getattr(o, "store_id", None) else "",
+            placed_at=o.placed_at,
+            total=o.total,
+            status_label=str(o.get_status_display()),
+            is_order=True,
+        )
+        for o in recent_orders
     ]
-    return sum(r["orders"] for r in by_channel), by_channel
+    if orphan_count:
+        for p in orphans.order_by("-occurred_at", "-pk")[:limit]:
+            rows.append(
+                OrderRow(
+                    number=p.order_ref,
+                    external_id="",
+                    channel=p.channel,
+                    channel_name=labels["channels"].get(p.channel, p.channel or "—"),
+                    store_name=labels["stores"].get((p.store_code or "").lower(), p.store_code),
+                    placed_at=p.occurred_at,
+                    total=p.amount,
+                    status_label=str(_("Đã mua (nhập từ hệ thống khác, không có chi tiết đơn)")),
+                    is_order=False,
+                )
+            )
+        rows.sort(key=lambda row: row.placed_at or timezone.now(), reverse=True)
+    by_channel = sorted(groups.values(), key=lambda g: (-g["amount"], g["channel"]))
+    return OrdersSummary(count=sum(g["orders"] for g in by_channel), by_channel=by_channel, rows=rows[:limit])
 
 
 def code_labels() -> dict[str, dict[str, str]]:

@@ -76,7 +76,7 @@ def test_the_assign_list_shows_full_names_and_leaves_service_accounts_out(as_age
 
 
 def test_order_count_beside_the_order_list_counts_the_listed_orders(as_agent, customer, shopee_order, store_order):
-    # given a purchase counted by customers with no order row (an import): 3 purchases, 2 orders
+    # given a TikTok purchase customers counted with no order row (an import): 3 purchases, 2 orders
     from customers.services import record_purchase
 
     record_purchase(
@@ -86,11 +86,21 @@ def test_order_count_beside_the_order_list_counts_the_listed_orders(as_agent, cu
     assert customer.order_count == 3
     # when
     html = as_agent.get(reverse("support:customer", args=[customer.pk])).content.decode()
-    # then every count beside the list agrees with the rows listed
-    assert html.count('data-testid="order-row"') == 2
-    assert re.search(r'data-testid="order-count">2<', html)
-    assert re.search(r'data-testid="orders-count">2<', html)
+    # then the list holds every order counted, and each count beside it agrees with its rows
+    assert html.count('data-testid="order-row"') == 3
+    assert "IMPORT-1" in html and "3.490.000 ₫" in html and "TikTok" in _visible_text(html)
+    assert re.search(r'data-testid="order-count">3<', html)
+    assert re.search(r'data-testid="orders-count">3<', html)
     assert "orders-more" not in html
+
+
+def test_a_returned_order_is_listed_and_counted_once(as_agent, customer, shopee_order):
+    from channels.services import order_status_change
+
+    order_status_change(order=shopee_order, status="returned")
+    html = as_agent.get(reverse("support:customer", args=[customer.pk])).content.decode()
+    assert html.count('data-testid="order-row"') == 1
+    assert re.search(r'data-testid="orders-count">1<', html)
 
 
 def test_the_open_ticket_count_says_when_more_are_open_than_listed(as_agent, customer, category):
