@@ -226,6 +226,17 @@ def call_get(pk) -> CallLog:
         raise NotFound(_("Không tìm thấy cuộc gọi."))
 
 
+def call_get_by_call_id(call_id: str) -> CallLog:
+    """The call by the CTI's own id. Raises NotFound (also for an id no call can have: NUL, too long)."""
+    call_id = call_id or ""
+    call = None
+    if "\x00" not in call_id and len(call_id) <= 100:
+        call = CallLog.objects.select_related("customer", "agent", "ticket").filter(call_id=call_id).first()
+    if call is None:
+        raise NotFound(_("Không tìm thấy cuộc gọi."))
+    return call
+
+
 def call_list() -> QuerySet[CallLog]:
     return CallLog.objects.select_related("customer", "agent", "ticket").order_by("-started_at", "-id")
 
@@ -424,7 +435,11 @@ def customer_overview(
     """
     from channels.selectors import orders_for_customer
     from customers import selectors as cs
+    from customers.models import Activity
 
+    # Filters from a query string: unknown kinds and NUL bytes (which PostgreSQL refuses) are dropped.
+    kinds = [k for k in kinds or () if k in Activity.Kind.values]
+    channels = [c for c in channels or () if c and "\x00" not in c and len(c) <= 50]
     customer = cs.customer_profile(customer_id)
     overview = CustomerOverview(customer=customer)
     overview.contact_points = list(getattr(customer, "live_contacts", []))

@@ -206,10 +206,7 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def status(self, request, call_id=None):
         data = s.CallStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
-        call = self.get_queryset().filter(call_id=call_id).first()
-        if call is None:
-            raise NotFound(_("Không tìm thấy cuộc gọi."))
-        call = services.call_update(call=call, status=data.validated_data["status"])
+        call = services.call_update(call=selectors.call_get_by_call_id(call_id), status=data.validated_data["status"])
         return Response(s.CallOutput(call).data)
 
 

@@ -142,3 +142,59 @@ def test_call_notes_longer_than_the_limit_are_refused_with_a_message(as_agent, a
     follow = as_agent.get(response["Location"]).content.decode()
     assert "tối đa 4000 ký tự" in follow.lower()
     assert CallLog.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/support/tickets/?q=%00",
+        "/support/tickets/?scope=%00",
+        "/support/tickets/?scope=weird&page=-1",
+        "/support/tickets/?department=%00&status=%00",
+        "/support/tickets/?page=99999",
+        "/hotline/?q=%00%00",
+        "/hotline/?q=" + "9" * 600,
+        "/hotline/customers/new/?phone=%00&call=abc",
+        "/hotline/customers/new/?call=999999999999999999999",
+    ],
+)
+def test_odd_input_on_the_support_screens_is_never_a_500(as_agent, ticket, path):
+    assert as_agent.get(path).status_code < 500
+
+
+@pytest.mark.parametrize(
+    "query", ["page=abc", "page=0", "kind=%00", "channel=bogus", "call=abc", "call=%00", "call=99999999999999999999"]
+)
+def test_odd_input_on_the_customer_view_is_never_a_500(as_agent, customer, query):
+    assert as_agent.get(f"/hotline/customers/{customer.pk}/?{query}").status_code < 500
+
+
+def test_odd_posts_on_the_support_screens_are_never_a_500(as_agent, ticket, customer):
+    bad = {"status": "\x00", "body": "\x00", "note": "\x00", "assignee": "abc", "outcome": "\x00", "call": "x" * 30}
+    for action in ("transition", "comment", "assign", "followup", "confirm"):
+        assert as_agent.post(f"/support/tickets/{ticket.pk}/{action}/", bad).status_code < 500, action
+    create = as_agent.post(
+        f"/hotline/customers/{customer.pk}/tickets/", {"subject": "\x00", "category": "\x00", "call": "abc"}
+    )
+    assert create.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("post", "/api/v1/support/calls/", {"caller": "09\x0012", "call_id": "n\x00ul"}),
+        ("post", "/api/v1/support/calls/%00/status/", {"status": "ended"}),
+        ("post", "/api/v1/support/calls/nope/status/", {"status": "ended"}),
+        ("get", "/api/v1/support/tickets/?q=%00", None),
+        ("get", "/api/v1/support/tickets/?department=%00", None),
+        ("get", "/api/v1/support/customers/1/overview/?kind=%00&channel=%00", None),
+        ("get", "/api/v1/support/customers/999999/overview/", None),
+        ("get", "/api/v1/support/tickets/999999/", None),
+        ("post", "/api/v1/support/tickets/999999/transition/", {"status": "open"}),
+    ],
+)
+def test_odd_input_on_the_support_api_is_a_4xx_with_the_error_body(api_as, agent, customer, method, path, body):
+    client = api_as(agent)
+    response = client.post(path, body, format="json") if method == "post" else client.get(path)
+    assert 400 <= response.status_code < 500
+    assert set(response.json()["error"]) >= {"code", "message", "fields"}
