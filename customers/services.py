@@ -17,7 +17,7 @@ from django.apps import apps
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Case, F, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, Exists, F, Max, Min, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -1607,9 +1607,13 @@ def segment_sync_members(
         current = current.filter(customer_id__in=scope_ids)
     with transaction.atomic():
         Segment.objects.select_for_update().filter(pk=segment.pk).first()
-        left = current.exclude(customer_id__in=wanted.values("pk")).update(left_at=at)
-        newcomers = wanted.exclude(
-            pk__in=SegmentMembership.objects.filter(segment=segment, left_at__isnull=True).values("customer_id")
+        # NOT EXISTS, not NOT IN (subquery): PostgreSQL plans the former as an anti-join, the
+        # latter as a per-row subplan that went quadratic at 1M customers once it spilled work_mem.
+        left = current.filter(~Exists(wanted.filter(pk=OuterRef("customer_id")))).update(left_at=at)
+        newcomers = wanted.filter(
+            ~Exists(
+                SegmentMembership.objects.filter(segment=segment, left_at__isnull=True, customer_id=OuterRef("pk"))
+            )
         ).values("pk")
         try:
             select_sql, params = newcomers.query.sql_with_params()
