@@ -11,6 +11,18 @@ from support.models import CallLog
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _contrast(fg: str, bg: str) -> float:
+    import re
+
+    def luminance(css: str) -> float:
+        channels = [int(v) / 255 for v in re.findall(r"\d+", css)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def _no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.evaluate("window.innerWidth")
@@ -94,3 +106,21 @@ def test_hotline_keys_slash_searches_n_opens_a_ticket_ctrl_enter_submits(
     page.locator("#id_subject").press("Control+Enter")
     expect(page.get_by_role("status")).to_contain_text("Đã tạo yêu cầu")
     assert Ticket.objects.get().subject == "Loa rè"
+
+
+def test_the_selected_queue_tab_badge_is_readable_and_matches_the_rows(
+    page, live_server, login, agent, customer, category
+):
+    from support import services
+
+    for subject in ("A", "B"):
+        services.ticket_create(customer=customer, category=category, subject=subject, assignee=agent)
+    page.set_viewport_size({"width": 360, "height": 740})
+    login(page, agent)
+    page.goto(f"{live_server.url}/support/tickets/?scope=mine")
+    badge = page.get_by_test_id("tab-mine").locator(".badge")
+    expect(badge).to_have_text("2")
+    colors = badge.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+    assert _contrast(*colors) >= 4.5, colors  # WCAG AA for text
+    expect(page.locator("table.ticket-table tbody tr")).to_have_count(2)
+    _no_sideways_scroll(page)
