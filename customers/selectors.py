@@ -91,8 +91,11 @@ def _search_filter(q: str) -> Q | None:
         condition |= Q(pk=int(q))  # a customer number typed into the search box
     if "@" in q or _PHONEISH.match(q):
         return condition
+    words = [word for word in fold(q).split(" ") if word]
+    if not words:  # emoji, Chinese text, `ß`: nothing a folded name could contain, so no name match
+        return condition
     name = Q()
-    for word in fold(q).split(" "):
+    for word in words:
         name &= Q(search_name__contains=word)
     return condition | name
 
