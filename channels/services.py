@@ -1097,6 +1097,9 @@ def _order_create(
             wanted[skus[ln["sku"]].pk] = wanted.get(skus[ln["sku"]].pk, 0) + ln["quantity"]
     location = _fulfilment_location(channel, store, fulfilment, wanted) if skus else None
     subtotal = sum(ln["quantity"] * ln["unit_price"] for ln in lines)
+    if not lines and total is not None:
+        # A total-only sale (the counter typed the POS total): the price before discounts.
+        subtotal = total + discount_total
     # What the order will be once its stock is reserved goes into the INSERT: a second write
     # is needed only when reserving fails into a hold or the order arrives past pending.
     reserve = not unknown and status != S.CANCELLED
@@ -1315,6 +1318,28 @@ def store_sale_create(
             if done is not None:
                 return done
         raise
+    return order
+
+
+def store_sale_discount_remove(*, order_id: int, amount: int, reference: str = "") -> Order:
+    """Gives a counter sale back a discount taken off it (a voucher voided at the counter):
+    `discount_total` down and `total` up by `amount` in one guarded UPDATE, so the order, the
+    voided redemption and a reprinted receipt agree. The customer's timeline entry follows.
+    Raises InvalidInput when the order is not an in-store sale or holds less discount than that.
+    """
+    if not isinstance(amount, int) or amount < 0:
+        raise InvalidInput(_("Số tiền giảm phải là số nguyên VND không âm."), fields={"amount": [_("Không hợp lệ.")]})
+    with transaction.atomic():
+        changes = {"discount_total": F("discount_total") - amount, "total": F("total") + amount}
+        if reference:
+            changes["reference"] = reference[:100]
+        moved = Order.objects.filter(
+            pk=order_id, fulfilment=Order.Fulfilment.IN_STORE, discount_total__gte=amount
+        ).update(**changes, updated_at=timezone.now())
+        if not moved:
+            raise InvalidInput(_("Đơn bán tại quầy này không còn khoản giảm giá đó để hoàn lại."))
+        order = Order.objects.select_related("channel", "store", "customer").get(pk=order_id)
+        _customer_record_order(order)
     return order
 
 
