@@ -214,9 +214,22 @@ SPECTACULAR_SETTINGS = {
 # --- Caches (rate limits, idempotency) ----------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A hung Redis must cost a request half a second, not a worker timeout: past these the
+            # callers degrade (o2o_site.safe_cache) and skip the cache for CACHE_RETRY_SECONDS.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
+# Where the client's address is read (o2o_site.client_ip): a request.META key set by the one
+# trusted reverse proxy in front of the site, e.g. HTTP_X_REAL_IP; REMOTE_ADDR when none.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "REMOTE_ADDR")
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {

@@ -415,6 +415,23 @@ class AuditEntry(models.Model):
         return f"{self.action} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class LookupFailure(models.Model):
+    """One failed code lookup, written only while the shared cache is down (promotions.limits).
+
+    The fallback count of the limiter: rows of the current minute are counted per scope
+    ("user:<id>", "store:<id>", "public:<address>") and older ones are trimmed as new ones come.
+    """
+
+    scope = models.CharField(max_length=80)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "at"], name="lookupfailure_scope_at")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.at:%H:%M:%S}"
+
+
 class VoucherBatch(models.Model):
     """A bulk issue to a segment or a list of customers, run by a Celery job with progress."""
 

@@ -16,7 +16,6 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,7 +26,10 @@ from o2o_site.money import format_vnd
 
 from . import conf
 from .codes import generate_code, is_valid_custom_code, normalize_code
-from .errors import IdempotencyMismatch, RateLimited, VoidRefused, VoucherRefused
+from .errors import IdempotencyMismatch, VoidRefused, VoucherRefused
+
+# The failed-code limiter lives in promotions.limits; its entry points are part of this API.
+from .limits import failures_counted, lookup_failed, lookup_guard
 from .models import (
     AuditEntry,
     BudgetPlan,
@@ -379,46 +381,6 @@ def voucher_update(*, voucher: Voucher, stores: Sequence | None = None, **change
     return voucher
 
 
-# --- guessing -------------------------------------------------------------------------------
-
-
-def _window_keys(user, ip: str | None) -> list[str]:
-    bucket = int(timezone.now().timestamp() // 60)
-    keys = [f"promotions:lookup-fail:user:{user.pk}:{bucket}"] if user is not None and user.pk else []
-    if ip:
-        keys.append(f"promotions:lookup-fail:ip:{ip}:{bucket}")
-    return keys
-
-
-def lookup_guard(*, user, ip: str | None) -> None:
-    """Refuses (RateLimited, 429) a code lookup once this cashier or IP failed too often this minute.
-
-    Every refused attempt is written to the audit log.
-    """
-    limit = conf.lookup_failures_per_minute()
-    keys = _window_keys(user, ip)
-    counts = cache.get_many(keys)
-    if any(int(v) >= limit for v in counts.values()):
-        AuditEntry.objects.create(
-            action=AuditEntry.Action.LOOKUP_BLOCKED,
-            actor=user if user is not None and user.pk else None,
-            ip=ip or None,
-            data={"failures": {k.split(":")[2]: int(v) for k, v in counts.items()}},
-        )
-        logger.warning("voucher lookups blocked for user=%s ip=%s", getattr(user, "pk", None), ip)
-        raise RateLimited(extra={"retry_after": 60})
-
-
-def lookup_failed(*, user, ip: str | None) -> None:
-    """Counts one failed lookup (a code that does not exist) for the cashier and the IP."""
-    for key in _window_keys(user, ip):
-        cache.add(key, 0, timeout=120)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=120)
-
-
 # --- validate and redeem --------------------------------------------------------------------
 
 
@@ -441,12 +403,12 @@ def voucher_validate(
     """Prices the basket with this one code; raises VoucherRefused (with the reason's code) if it
     cannot be used here and now, RateLimited after too many failed lookups."""
     _place_check(store=store, channel=channel)
-    lookup_guard(user=user, ip=ip)
+    lookup_guard(user=user, ip=ip, store=store)
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
     refusal = priced.refusal(code)
     if refusal is not None:
         if refusal.error_code == "not_found":
-            lookup_failed(user=user, ip=ip)
+            lookup_failed(user=user, ip=ip, store=store)
         raise VoucherRefused(refusal.message, code=refusal.error_code)
     return priced, priced.voucher_objects[normalize_code(code)]
 
@@ -542,11 +504,11 @@ def voucher_redeem(
     )
     # No lookup of the key up front: a replay fails inside the transaction (the code is used, or
     # the key's unique index refuses the second row), rolls back, and finds the first result.
-    lookup_guard(user=cashier, ip=ip)
+    lookup_guard(user=cashier, ip=ip, store=store)
     at = at or timezone.now()
     try:
-        with transaction.atomic():
-            priced, voucher = _priced_for_redeem(code, basket, store, channel, customer, at, cashier, ip)
+        with failures_counted(user=cashier, ip=ip, store=store), transaction.atomic():
+            priced, voucher = _priced_for_redeem(code, basket, store, channel, customer, at)
             if customer is None and voucher.kind == Voucher.Kind.PERSONAL:
                 customer = voucher.customer
             if voucher.per_customer_limit and customer is None:
@@ -594,12 +556,11 @@ def voucher_redeem(
         raise
 
 
-def _priced_for_redeem(code, basket, store, channel, customer, at, cashier, ip) -> tuple[PricedBasket, Voucher]:
+def _priced_for_redeem(code, basket, store, channel, customer, at) -> tuple[PricedBasket, Voucher]:
+    # A not_found is counted by `failures_counted` once the transaction has rolled back.
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
     refusal = priced.refusal(code)
     if refusal is not None:
-        if refusal.error_code == "not_found":
-            lookup_failed(user=cashier, ip=ip)
         raise VoucherRefused(refusal.message, code=refusal.error_code)
     return priced, priced.voucher_objects[code]
 
@@ -942,7 +903,7 @@ def cashier_checkout(
     """
     from channels.services import store_sale_create
 
-    with transaction.atomic():
+    with failures_counted(user=cashier, ip=ip, store=store), transaction.atomic():
         redemption = None
         if code:
             redemption = voucher_redeem(
@@ -991,14 +952,14 @@ def cashier_checkout(
 
 def counter_quote(*, store, user, basket: Basket, code: str = "", customer=None, ip: str | None = None) -> PricedBasket:
     """The cashier's "check": prices the basket with the code (if any), counting a failed lookup
-    against the cashier and the IP; refusals come back inside the result, not as an exception.
+    against the cashier and the store; refusals come back inside the result, not as an exception.
     Raises RateLimited once this cashier or IP guessed too often."""
     codes = [code] if normalize_code(code) else []
     if codes:
-        lookup_guard(user=user, ip=ip)
+        lookup_guard(user=user, ip=ip, store=store)
     priced = basket_price(basket, store=store, customer=customer, codes=codes)
     if any(r.error_code == "not_found" for r in priced.refused):
-        lookup_failed(user=user, ip=ip)
+        lookup_failed(user=user, ip=ip, store=store)
     return priced
 
 

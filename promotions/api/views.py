@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from o2o_site.api import DomainError
+from o2o_site.client_ip import client_ip
 from o2o_site.roles import HasRole, Role
 
 from .. import selectors, services
@@ -25,10 +26,6 @@ from ..pricing import basket_from_payload
 from . import serializers as s
 
 MANAGE = (Role.MANAGER, Role.MARKETING)
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class QuoteApi(APIView):
@@ -49,12 +46,12 @@ class QuoteApi(APIView):
         basket = basket_from_payload(v["basket"])
         codes = [c for c in v.get("codes", []) if c]
         if codes:
-            services.lookup_guard(user=request.user, ip=client_ip(request))
+            services.lookup_guard(user=request.user, ip=client_ip(request), store=store)
         priced = services.basket_price(
             basket, store=store, channel=channel, at=v.get("at"), customer=customer, codes=codes
         )
         if any(r.error_code == "not_found" for r in priced.refused):
-            services.lookup_failed(user=request.user, ip=client_ip(request))
+            services.lookup_failed(user=request.user, ip=client_ip(request), store=store)
         body = priced.as_dict()
         body["store"] = store.code if store else None
         body["channel"] = channel.code if channel else None
