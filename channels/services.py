@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from o2o_site.api import DomainError
+from o2o_site.outbox import enqueue_after_commit
 
 from . import conf
 from .errors import (
@@ -286,16 +287,10 @@ def _enqueue_push(*channel_ids: int) -> None:
     if getattr(_deferred, "on", False) or not channel_ids:
         return
 
-    def send():
-        from . import tasks
+    from . import tasks
 
-        for channel_id in sorted(channel_ids):
-            try:
-                tasks.push_listings.delay(channel_id)
-            except Exception as exc:  # broker down: the rows stay pending, the periodic task resends
-                logger.warning("channels: could not enqueue push for channel %s: %s", channel_id, exc)
-
-    transaction.on_commit(send)
+    for channel_id in sorted(channel_ids):
+        enqueue_after_commit(tasks.push_listings, channel_id)
 
 
 def listing_upsert(
@@ -1380,16 +1375,9 @@ def inbound_event_store(*, channel: SalesChannel, shop_id: str, event_id: str, b
             event = InboundEvent.objects.get(channel=channel, shop_id=shop_id[:100], event_id=event_id[:200])
             is_new = False
         if event.status == InboundEvent.Status.RECEIVED:
+            from . import tasks
 
-            def send(pk=event.pk):
-                from . import tasks
-
-                try:
-                    tasks.process_inbound_event.delay(pk)
-                except Exception as exc:  # broker down: the periodic task picks the row up
-                    logger.warning("channels: could not enqueue inbound event %s: %s", pk, exc)
-
-            transaction.on_commit(send)
+            enqueue_after_commit(tasks.process_inbound_event, event.pk)
     return event, is_new
 
 

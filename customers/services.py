@@ -1107,9 +1107,11 @@ def message_send(
 
 
 def _enqueue_delivery(message_id: int) -> None:
+    from o2o_site.outbox import enqueue_after_commit
+
     from .tasks import message_deliver_task
 
-    transaction.on_commit(lambda: message_deliver_task.delay(message_id))
+    enqueue_after_commit(message_deliver_task, message_id)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -1194,8 +1196,11 @@ def messages_retry_due(*, now: datetime | None = None, limit: int = 200) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+    from o2o_site.outbox import enqueue_now
+
     for message_id in ids:
-        message_deliver_task.delay(message_id)
+        if not enqueue_now(message_deliver_task, message_id):
+            break  # the broker is down: the rows stay pending for the next run
     return len(ids)
 
 

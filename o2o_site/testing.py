@@ -199,3 +199,45 @@ def redis_cache(redis_server, settings):
     safe_cache.reset()
     yield redis_server
     safe_cache.reset()
+
+
+@pytest.fixture
+def celery_broker(redis_server, settings):
+    """The Celery app sending to the test's own Redis (not eager); restored afterwards.
+
+    `celery_broker.queued()` → [(task name, args repr), ...] waiting in the default queue.
+    """
+    from o2o_site.celery import app
+
+    saved = {key: app.conf.get(key) for key in ("broker_url", "task_always_eager", "broker_transport_options")}
+
+    def reset_pools():
+        for owner, attr in ((app, "_pool"), (app.amqp, "_producer_pool")):
+            pool = getattr(owner, attr, None)
+            if pool is not None:
+                pool.force_close_all()
+            setattr(owner, attr, None)
+
+    reset_pools()
+    app.conf.update(
+        broker_url=redis_server.url,
+        task_always_eager=False,
+        broker_transport_options={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+    )
+    settings.CELERY_BROKER_URL = redis_server.url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    def queued(queue: str = "celery") -> list[tuple[str, str]]:
+        import json
+
+        raw = redis_server.client().lrange(queue, 0, -1)
+        out = []
+        for item in reversed(raw):  # LPUSH: the oldest is last
+            headers = json.loads(item)["headers"]
+            out.append((headers["task"], headers["argsrepr"]))
+        return out
+
+    redis_server.queued = queued
+    yield redis_server
+    reset_pools()
+    app.conf.update(saved)

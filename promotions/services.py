@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from o2o_site.api import Conflict, DomainError, NotFound
 from o2o_site.money import format_vnd
+from o2o_site.outbox import enqueue_after_commit
 
 from . import conf
 from .codes import generate_code, is_valid_custom_code, normalize_code
@@ -735,7 +736,7 @@ def voucher_batch_create(
         message_channel=message_channel,
         message_body=message_body,
     )
-    transaction.on_commit(lambda: tasks.voucher_batch_run.delay(batch.pk))
+    enqueue_after_commit(tasks.voucher_batch_run, batch.pk)
     return batch
 
 

@@ -31,6 +31,8 @@ def voucher_batches_resume() -> int:
     stale = VoucherBatch.objects.filter(
         status=VoucherBatch.Status.PENDING, created_at__lt=timezone.now() - dt.timedelta(minutes=5)
     ).values_list("pk", flat=True)
+    from o2o_site.outbox import enqueue_now
+
     for pk in stale:
-        voucher_batch_run.delay(pk)
+        enqueue_now(voucher_batch_run, pk)
     return len(stale)
