@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -34,6 +35,7 @@ DRAIN_AFTER_SECONDS = 60
 KEEP_SENT_DAYS = 7
 
 _local = threading.local()
+_broker_down_until = 0.0
 
 
 def _eager() -> bool:
@@ -80,11 +82,30 @@ def _publish(name: str, args: list) -> str:
     return ""
 
 
+def _broker_retry_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "OUTBOX_BROKER_RETRY_SECONDS", 10))
+
+
 def _send_row(pk: int, name: str, args: list) -> None:
+    """The after-commit send. After a refusal the broker is left alone for
+    OUTBOX_BROKER_RETRY_SECONDS (10): requests do not each wait for a dead broker, the rows
+    wait for the drain (or the first send after the pause)."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return
     error = _publish(name, args)
     if error:
+        _broker_down_until = time.monotonic() + _broker_retry_seconds()
         logger.warning("outbox: %s%r stays queued in the database (%s)", name, args, error)
     _mark(pk, sent=not error, error=error)
+
+
+def reset_broker_state() -> None:
+    """Forgets a recorded broker refusal (tests; the drain does not need it)."""
+    global _broker_down_until
+    _broker_down_until = 0.0
 
 
 def _insert(name: str, args: list, using: str | None = None):

@@ -165,12 +165,23 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+# Deliberate (README, "Background work"): a task is acknowledged after it ran (acks_late), and
+# given back to the queue when its worker process dies (reject_on_worker_lost), so a crash never
+# drops one; every task is idempotent, and long jobs hold a lease, so a second delivery is
+# harmless. With Redis, a message a dead worker had taken comes back after visibility_timeout
+# (900 s): longer than any countdown we use (the pacing of segment campaigns); a long job is
+# taken over sooner by its periodic resume once its lease (60 s) expires.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900),
+}
 # Apps add their periodic tasks here (one entry each; the task itself lives in the app).
 CELERY_BEAT_SCHEDULE: dict = {}
 

@@ -207,8 +207,10 @@ def celery_broker(redis_server, settings):
 
     `celery_broker.queued()` → [(task name, args repr), ...] waiting in the default queue.
     """
+    from o2o_site import outbox
     from o2o_site.celery import app
 
+    outbox.reset_broker_state()
     saved = {key: app.conf.get(key) for key in ("broker_url", "task_always_eager", "broker_transport_options")}
 
     def reset_pools():
@@ -241,3 +243,39 @@ def celery_broker(redis_server, settings):
     yield redis_server
     reset_pools()
     app.conf.update(saved)
+    outbox.reset_broker_state()
+
+
+def start_worker(broker_url: str, *, extra_env: dict | None = None, beat_schedule: str | None = None):
+    """A real `celery worker` process (solo pool) on the test database and the given broker.
+
+    The caller stops it (`.terminate()`, or `os.kill(p.pid, SIGKILL)` for a crash). With
+    `beat_schedule` (a file path) it embeds beat too.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
+    args = [sys.executable, "-m", "celery", "-A", "o2o_site", "worker", "-P", "solo", "-c", "1"]
+    args += ["--without-gossip", "--without-mingle", "-l", "WARNING"]
+    if beat_schedule:
+        args += ["--beat", "--schedule", beat_schedule]
+    return subprocess.Popen(
+        args,
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -46,3 +46,8 @@ def code_length() -> int:
 
 def batch_chunk_size() -> int:
     return int(_value("PROMOTIONS_BATCH_CHUNK_SIZE", 200))
+
+
+def batch_lease_seconds() -> int:
+    """How long a bulk-issue job's lease lasts without a heartbeat (renewed with every chunk)."""
+    return int(_value("PROMOTIONS_BATCH_LEASE_SECONDS", 60))

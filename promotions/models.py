@@ -457,6 +457,13 @@ class VoucherBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The job's lease: whoever holds it (a worker's run) renews it with every chunk; an expired
+    # lease is taken over by the periodic resume, which goes on after `cursor` (the last
+    # customer id whose chunk committed; ids are issued in ascending order).
+    cursor = models.BigIntegerField(default=0)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("đợt phát hành voucher")

@@ -14,10 +14,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -742,7 +743,7 @@ def voucher_batch_create(
 
 def _batch_customer_ids(batch: VoucherBatch) -> list[int]:
     if batch.customer_ids:
-        return list(batch.customer_ids)
+        return sorted({int(c) for c in batch.customer_ids})
     from customers import selectors as customer_selectors
     from customers.models import Segment
 
@@ -752,62 +753,130 @@ def _batch_customer_ids(batch: VoucherBatch) -> list[int]:
     return list(customer_selectors.segment_members(segment).order_by("pk").values_list("pk", flat=True))
 
 
-def voucher_batch_run(*, batch_id: int) -> VoucherBatch:
-    """Issues the batch's vouchers in chunks, updating progress; safe to run again after a crash
-    (one voucher per customer per batch is a unique constraint; done customers are skipped)."""
-    from channels.models import SKU, Store
-    from customers import selectors as customer_selectors
+class LeaseLost(Exception):
+    """Another run took the batch over (this one was too slow to renew its lease): stop."""
 
+
+def voucher_batch_claim(*, batch_id: int, owner: str, now: dt.datetime | None = None) -> bool:
+    """Takes the batch's lease for `owner` if it is free, expired or already theirs (a guarded
+    UPDATE, so two runs never both hold it). False when a live run holds it, or it is done."""
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=conf.batch_lease_seconds())
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner)
+    return bool(
+        VoucherBatch.objects.filter(free, pk=batch_id)
+        .exclude(status=VoucherBatch.Status.DONE)
+        .update(status=VoucherBatch.Status.RUNNING, lease_owner=owner, lease_until=now + lease, heartbeat_at=now)
+    )
+
+
+def _batch_renew(batch_id: int, owner: str) -> None:
+    # Row-locks the batch for the chunk's transaction: a takeover waits for the chunk to end.
+    now = timezone.now()
+    held = VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
+        lease_until=now + dt.timedelta(seconds=conf.batch_lease_seconds()), heartbeat_at=now
+    )
+    if not held:
+        raise LeaseLost(batch_id)
+
+
+def voucher_batch_run(*, batch_id: int, owner: str = "") -> VoucherBatch | None:
+    """Issues the batch's vouchers under a lease, one committed chunk at a time.
+
+    Each chunk is one transaction: it renews the lease (refusing to go on if another run took
+    it), makes the chunk's vouchers and messages, and moves the counters and the cursor — so
+    after a crash the counters equal the rows made and the next holder goes on after the
+    cursor; a voucher per customer per batch is also a unique constraint. Answers the batch,
+    or None when another live run holds it.
+    """
+    from channels.models import SKU, Store
+
+    owner = owner or f"run-{uuid.uuid4().hex[:12]}"
     batch = VoucherBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status == VoucherBatch.Status.DONE:
         return batch
-    VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.RUNNING)
+    if not voucher_batch_claim(batch_id=batch_id, owner=owner):
+        logger.info("voucher batch %s: held by another run", batch_id)
+        return None
     template = dict(batch.template)
     stores = list(Store.objects.filter(pk__in=template.get("store_ids") or []))
     gift = SKU.objects.filter(pk=template.get("gift_sku_id")).first() if template.get("gift_sku_id") else None
     try:
         ids = _batch_customer_ids(batch)
+        if not batch.customer_ids:  # a segment: its members are frozen at the first run
+            VoucherBatch.objects.filter(pk=batch_id).update(customer_ids=ids)
         VoucherBatch.objects.filter(pk=batch_id).update(total=len(ids))
-        done = set(Voucher.objects.filter(batch=batch).values_list("customer_id", flat=True))
+        todo = [i for i in ids if i > batch.cursor]
         chunk = conf.batch_chunk_size()
-        for start in range(0, len(ids), chunk):
-            issued = messaged = skipped = 0
-            for customer_id in ids[start : start + chunk]:
-                if customer_id in done:
-                    continue
-                try:
-                    customer = customer_selectors.customer_get(customer_id)
-                except NotFound:
-                    skipped += 1
-                    continue
-                with transaction.atomic():
-                    voucher = voucher_create(
-                        customer=customer,
-                        campaign=batch.campaign,
-                        discount_type=template["discount_type"],
-                        discount_value=int(template.get("discount_value") or 0),
-                        max_discount=template.get("max_discount"),
-                        min_basket=int(template.get("min_basket") or 0),
-                        gift_sku=gift,
-                        store_only=bool(template.get("store_only", True)),
-                        stores=stores,
-                        valid_to=timezone.now() + dt.timedelta(days=int(template.get("valid_days") or 30)),
-                        source="batch",
-                        created_by=batch.created_by,
-                        batch=batch,
-                    )
-                    issued += 1
-                    if batch.message_channel:
-                        messaged += _batch_message(batch, voucher, customer)
-            VoucherBatch.objects.filter(pk=batch_id).update(
-                issued=F("issued") + issued, messaged=F("messaged") + messaged, skipped=F("skipped") + skipped
-            )
-        VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.DONE, finished_at=timezone.now())
-    except Exception as exc:  # recorded on the batch for the screen, then re-raised for the retry
-        VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.FAILED, last_error=str(exc)[:2000])
+        for start in range(0, len(todo), chunk):
+            _batch_chunk(batch, owner, todo[start : start + chunk], template=template, stores=stores, gift=gift)
+        VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
+            status=VoucherBatch.Status.DONE, finished_at=timezone.now(), lease_owner="", lease_until=None
+        )
+    except LeaseLost:
+        logger.warning("voucher batch %s: lease taken over, run %s stops", batch_id, owner)
+        return None
+    except Exception as exc:  # recorded on the batch for the screen (lease freed), then re-raised for the retry
+        VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
+            status=VoucherBatch.Status.FAILED, last_error=str(exc)[:2000], lease_owner="", lease_until=None
+        )
         raise
     batch.refresh_from_db()
     return batch
+
+
+def _batch_chunk(batch: VoucherBatch, owner: str, customer_ids: list[int], *, template: dict, stores, gift) -> None:
+    from customers import selectors as customer_selectors
+
+    issued = messaged = skipped = 0
+    with transaction.atomic():
+        _batch_renew(batch.pk, owner)
+        done = set(
+            Voucher.objects.filter(batch=batch, customer_id__in=customer_ids).values_list("customer_id", flat=True)
+        )
+        for customer_id in customer_ids:
+            if customer_id in done:  # made by an earlier run whose cursor did not move (never counted twice)
+                continue
+            try:
+                customer = customer_selectors.customer_get(customer_id)
+            except NotFound:
+                skipped += 1
+                continue
+            voucher = voucher_create(
+                customer=customer,
+                campaign=batch.campaign,
+                discount_type=template["discount_type"],
+                discount_value=int(template.get("discount_value") or 0),
+                max_discount=template.get("max_discount"),
+                min_basket=int(template.get("min_basket") or 0),
+                gift_sku=gift,
+                store_only=bool(template.get("store_only", True)),
+                stores=stores,
+                valid_to=timezone.now() + dt.timedelta(days=int(template.get("valid_days") or 30)),
+                source="batch",
+                created_by=batch.created_by,
+                batch=batch,
+            )
+            issued += 1
+            if batch.message_channel:
+                messaged += _batch_message(batch, voucher, customer)
+        VoucherBatch.objects.filter(pk=batch.pk).update(
+            issued=F("issued") + issued,
+            messaged=F("messaged") + messaged,
+            skipped=F("skipped") + skipped,
+            cursor=customer_ids[-1],
+        )
+
+
+def voucher_batches_resume(*, now: dt.datetime | None = None) -> list[int]:
+    """The batches to (re)start: pending for over a minute (their task was lost with the broker)
+    or running under an expired lease (their worker died). A failed batch is left to its task's
+    own retries and to people (its error is on the screen). Answers their ids."""
+    now = now or timezone.now()
+    stale = Q(status=VoucherBatch.Status.PENDING, created_at__lt=now - dt.timedelta(minutes=1)) | Q(
+        status=VoucherBatch.Status.RUNNING, lease_until__lt=now
+    )
+    return list(VoucherBatch.objects.filter(stale).order_by("pk").values_list("pk", flat=True))
 
 
 def voucher_short_link(voucher: Voucher) -> str:

@@ -421,7 +421,8 @@ class VoucherBatchViewSet(
             message_body=v.get("message_body", ""),
         )
         batch.refresh_from_db()
-        return Response(s.BatchOutput(batch).data, status=202)
+        body = s.BatchOutput(batch).data
+        return Response(body, status=202, headers={"Location": body["status_url"]})
 
 
 __all__ = ["Campaign"]
