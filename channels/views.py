@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from o2o_site.api import DomainError
 from o2o_site.client_ip import client_ip
+from o2o_site.heartbeats import background_late
 from o2o_site.roles import Role, role_required
 from o2o_site.safe_cache import CacheDown, cache_call
 
@@ -41,6 +42,7 @@ def sync_status(request):
         "summary": selectors.sync_status_summary(),
         "failures": failures,
         "channel": channel,
+        "background_late": background_late(),
     }
     template = "channels/_sync_body.html" if request.htmx else "channels/sync_status.html"
     return render(request, template, context)

@@ -31,3 +31,22 @@ class OutboxTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{self.args} {'sent' if self.sent_at else 'unsent'}"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process or periodic job (`o2o_site.heartbeats`).
+
+    `beat` (the scheduler), `worker:<hostname>` (each worker), `task:<name>` (each periodic
+    task's last run); `interval_seconds` is how often a fresh one is expected.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    at = models.DateTimeField()
+    interval_seconds = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("nhịp hoạt động")
+        verbose_name_plural = _("nhịp hoạt động")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

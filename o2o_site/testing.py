@@ -274,8 +274,18 @@ def start_worker(broker_url: str, *, extra_env: dict | None = None, beat_schedul
         args += ["--beat", "--schedule", beat_schedule]
     return subprocess.Popen(
         args,
+        start_new_session=True,  # its own process group: the embedded beat can be found and killed with it
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (Linux /proc), e.g. a worker's embedded beat."""
+    out: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as fh:
+            out += [int(p) for p in fh.read().split()]
+    return out
