@@ -456,11 +456,20 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
         results = adapter.push_listings(items)
         report.calls += adapter.calls_made
         adapter.calls_made = 0
-        _push_results_apply(to_push, results, report)
+        _push_results_apply(to_push, results, report, retry_after=adapter.retry_after_s)
+        if adapter.retry_after_s:
+            # The channel said when to come back (429/503 + Retry-After): none of its listings
+            # is tried before that, whatever our own backoff would say.
+            _due(channel_id, timezone.now()).update(
+                next_attempt_at=timezone.now() + dt.timedelta(seconds=adapter.retry_after_s)
+            )
+            break
     return report
 
 
-def _push_results_apply(rows: list[Listing], results: dict[int, str | None], report: PushReport) -> None:
+def _push_results_apply(
+    rows: list[Listing], results: dict[int, str | None], report: PushReport, retry_after: float | None = None
+) -> None:
     """Writes a batch's outcome in a few statements, whatever the batch size.
 
     Successes: record what the channel now holds (bulk), then mark in sync only the rows whose
@@ -515,7 +524,9 @@ def _push_results_apply(rows: list[Listing], results: dict[int, str | None], rep
                 attempts=attempts,
                 last_error=str(error)[:2000],
                 sync_state=Listing.SyncState.FAILED if gave_up else Listing.SyncState.PENDING,
-                next_attempt_at=None if gave_up else now + dt.timedelta(seconds=backoff_seconds(attempts)),
+                next_attempt_at=None
+                if gave_up
+                else now + dt.timedelta(seconds=max(backoff_seconds(attempts), retry_after or 0)),
             )
 
 

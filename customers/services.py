@@ -1129,9 +1129,11 @@ def message_deliver(*, message_id: int) -> str:
     from .adapters import DeliveryError, OutboundMessage, adapter_for
 
     with transaction.atomic():
+        # Not before its next attempt: a redelivered task never jumps a backoff or a Retry-After.
         message = (
             Message.objects.select_for_update(skip_locked=True)
             .filter(pk=message_id, status=Message.Status.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
             .first()
         )
         if message is None:
@@ -1153,7 +1155,9 @@ def message_deliver(*, message_id: int) -> str:
                 message.status = Message.Status.FAILED
                 message.next_attempt_at = None
             else:
-                message.next_attempt_at = timezone.now() + _backoff(message.attempts)
+                # Our backoff, or later if the gateway said when (its Retry-After), never sooner.
+                wait = max(_backoff(message.attempts), timedelta(seconds=exc.retry_after or 0))
+                message.next_attempt_at = timezone.now() + wait
             message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             if message.status == Message.Status.FAILED and message.fallback_channel:
                 _message_fallback(message)
