@@ -23,7 +23,7 @@ def _post(url: str, token: str, payload: dict) -> tuple[int, dict]:
         headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the test's own live server
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
