@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # -n 2 (pytest-xdist) suits a 2-core machine; override with XDIST= to run in one process.
 XDIST ?= -n 2
 
-.PHONY: run install install-dev migrate seed serve test lint format worker bench clean messages
+.PHONY: run install install-dev migrate seed serve test lint format worker worker-only beat bench clean messages
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,8 +53,17 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# One machine, one worker: the worker with beat embedded. In production run beat ONCE
+# (`make beat`, one process for the whole site) and as many `make worker-only` as needed:
+# two beats would queue every periodic job twice.
 worker: install
 	$(VENV)/bin/celery -A o2o_site worker --beat --loglevel=INFO
+
+worker-only: install
+	$(VENV)/bin/celery -A o2o_site worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A o2o_site beat --loglevel=INFO
 
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)

@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from o2o_site.api import DomainError
+from o2o_site.outbox import enqueue_after_commit
 
 from . import conf
 from .errors import (
@@ -286,16 +287,10 @@ def _enqueue_push(*channel_ids: int) -> None:
     if getattr(_deferred, "on", False) or not channel_ids:
         return
 
-    def send():
-        from . import tasks
+    from . import tasks
 
-        for channel_id in sorted(channel_ids):
-            try:
-                tasks.push_listings.delay(channel_id)
-            except Exception as exc:  # broker down: the rows stay pending, the periodic task resends
-                logger.warning("channels: could not enqueue push for channel %s: %s", channel_id, exc)
-
-    transaction.on_commit(send)
+    for channel_id in sorted(channel_ids):
+        enqueue_after_commit(tasks.push_listings, channel_id)
 
 
 def listing_upsert(
@@ -461,11 +456,20 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
         results = adapter.push_listings(items)
         report.calls += adapter.calls_made
         adapter.calls_made = 0
-        _push_results_apply(to_push, results, report)
+        _push_results_apply(to_push, results, report, retry_after=adapter.retry_after_s)
+        if adapter.retry_after_s:
+            # The channel said when to come back (429/503 + Retry-After): none of its listings
+            # is tried before that, whatever our own backoff would say.
+            _due(channel_id, timezone.now()).update(
+                next_attempt_at=timezone.now() + dt.timedelta(seconds=adapter.retry_after_s)
+            )
+            break
     return report
 
 
-def _push_results_apply(rows: list[Listing], results: dict[int, str | None], report: PushReport) -> None:
+def _push_results_apply(
+    rows: list[Listing], results: dict[int, str | None], report: PushReport, retry_after: float | None = None
+) -> None:
     """Writes a batch's outcome in a few statements, whatever the batch size.
 
     Successes: record what the channel now holds (bulk), then mark in sync only the rows whose
@@ -520,7 +524,9 @@ def _push_results_apply(rows: list[Listing], results: dict[int, str | None], rep
                 attempts=attempts,
                 last_error=str(error)[:2000],
                 sync_state=Listing.SyncState.FAILED if gave_up else Listing.SyncState.PENDING,
-                next_attempt_at=None if gave_up else now + dt.timedelta(seconds=backoff_seconds(attempts)),
+                next_attempt_at=None
+                if gave_up
+                else now + dt.timedelta(seconds=max(backoff_seconds(attempts), retry_after or 0)),
             )
 
 
@@ -1405,16 +1411,9 @@ def inbound_event_store(*, channel: SalesChannel, shop_id: str, event_id: str, b
             event = InboundEvent.objects.get(channel=channel, shop_id=shop_id[:100], event_id=event_id[:200])
             is_new = False
         if event.status == InboundEvent.Status.RECEIVED:
+            from . import tasks
 
-            def send(pk=event.pk):
-                from . import tasks
-
-                try:
-                    tasks.process_inbound_event.delay(pk)
-                except Exception as exc:  # broker down: the periodic task picks the row up
-                    logger.warning("channels: could not enqueue inbound event %s: %s", pk, exc)
-
-            transaction.on_commit(send)
+            enqueue_after_commit(tasks.process_inbound_event, event.pk)
     return event, is_new
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from o2o_site.api import DomainError
+from o2o_site.client_ip import client_ip
+from o2o_site.heartbeats import background_late
 from o2o_site.roles import Role, role_required
+from o2o_site.safe_cache import CacheDown, cache_call
 
 from . import selectors, services
 from .conf import channel_credentials
@@ -39,6 +42,7 @@ def sync_status(request):
         "summary": selectors.sync_status_summary(),
         "failures": failures,
         "channel": channel,
+        "background_late": background_late(),
     }
     template = "channels/_sync_body.html" if request.htmx else "channels/sync_status.html"
     return render(request, template, context)
@@ -176,12 +180,17 @@ def store_checkin(request, code: str):
     campaign = request.GET.get("campaign", "")
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = f"channels:checkin:{request.META.get('REMOTE_ADDR', '')}"
-        hits = cache.get_or_set(key, 0, 3600)
+        key = f"channels:checkin:{client_ip(request) or ''}"
+        try:
+            hits = cache_call("get_or_set", key, 0, 3600)
+        except CacheDown:  # the visit matters more than the limit while the cache is down (logged)
+            hits = 0
         if hits >= CHECKIN_LIMIT_PER_HOUR:
             form.add_error(None, _("Bạn đã gửi quá nhiều lần, vui lòng thử lại sau."))
         else:
-            cache.incr(key)
+            # Down, or the key expired since: the visit is recorded anyway.
+            with contextlib.suppress(CacheDown, ValueError):
+                cache_call("incr", key)
             try:
                 _checkin, challenge = services.checkin_start(
                     store=store,

@@ -776,8 +776,23 @@ def _points_debit(
     return entry
 
 
+def _points_replay(entry: PointsEntry, points: int) -> PointsEntry:
+    """The entry a request with the same reference already made, marked `replayed` (not stored)
+    for the API to say so; the same reference for other points is a Conflict, never a 500."""
+    if abs(entry.points) != abs(points):
+        raise Conflict(
+            _("Mã tham chiếu này đã được dùng cho %(n)s điểm.") % {"n": abs(entry.points)},
+            code="reference_reused",
+            fields={"reference": [_("Đã dùng cho một thao tác khác.")]},
+        )
+    entry.replayed = True
+    return entry
+
+
 def points_spend(*, customer: Customer, points: int, reference: str = "", reason: str = "", user=None) -> PointsEntry:
-    """Spends points. Idempotent on reference; never lets the balance go negative, even under races."""
+    """Spends points. Idempotent on reference (a replay answers the first entry, `replayed`
+    set; other points under the same reference raise Conflict); never lets the balance go
+    negative, even under races."""
     points = int(points)
     if points <= 0:
         raise DomainError(
@@ -791,7 +806,7 @@ def points_spend(*, customer: Customer, points: int, reference: str = "", reason
                 customer=customer, kind=PointsEntry.Kind.SPEND, reference=reference
             ).first()
             if existing:
-                return existing
+                return _points_replay(existing, points)
         try:
             with transaction.atomic():
                 return _points_debit(
@@ -803,11 +818,13 @@ def points_spend(*, customer: Customer, points: int, reference: str = "", reason
                     user=user,
                 )
         except IntegrityError:
-            return PointsEntry.objects.get(customer=customer, kind=PointsEntry.Kind.SPEND, reference=reference)
+            existing = PointsEntry.objects.get(customer=customer, kind=PointsEntry.Kind.SPEND, reference=reference)
+            return _points_replay(existing, points)
 
 
 def points_adjust(*, customer: Customer, points: int, reason: str, user=None, reference: str = "") -> PointsEntry:
-    """A manual correction by a manager: positive adds (with the usual validity), negative removes."""
+    """A manual correction by a manager: positive adds (with the usual validity), negative removes.
+    Idempotent on reference like `points_spend` (a replay answers the first entry, `replayed`)."""
     points = int(points)
     if points == 0:
         raise DomainError(_("Số điểm điều chỉnh phải khác 0."), code="invalid_points", status_code=400)
@@ -815,27 +832,45 @@ def points_adjust(*, customer: Customer, points: int, reason: str, user=None, re
         message = _("Cần ghi lý do điều chỉnh điểm.")
         raise DomainError(message, code="reason_required", status_code=400, fields={"reason": [message]})
     customer = _live(customer)
-    with transaction.atomic():
-        if points < 0:
-            return _points_debit(
-                customer_id=customer.pk,
-                points=-points,
-                kind=PointsEntry.Kind.ADJUST,
-                reference=(reference or "")[:100],
-                reason=reason,
-                user=user,
-            )
-        Customer.objects.filter(pk=customer.pk).update(points_balance=F("points_balance") + points)
-        return PointsEntry.objects.create(
-            customer=customer,
+    reference = (reference or "")[:100]
+    if reference:
+        existing = PointsEntry.objects.filter(
+            customer=customer, kind=PointsEntry.Kind.ADJUST, reference=reference
+        ).first()
+        if existing:
+            return _points_replay(existing, points)
+    try:
+        with transaction.atomic():
+            return _points_adjust_write(customer=customer, points=points, reason=reason, user=user, reference=reference)
+    except IntegrityError:  # the same reference, committed by a racing request a moment ago
+        if not reference:
+            raise
+        existing = PointsEntry.objects.get(customer=customer, kind=PointsEntry.Kind.ADJUST, reference=reference)
+        return _points_replay(existing, points)
+
+
+def _points_adjust_write(*, customer: Customer, points: int, reason: str, user, reference: str) -> PointsEntry:
+    """Writes one adjustment (inside the caller's transaction)."""
+    if points < 0:
+        return _points_debit(
+            customer_id=customer.pk,
+            points=-points,
             kind=PointsEntry.Kind.ADJUST,
-            points=points,
-            remaining=points,
-            expires_at=timezone.now() + timedelta(days=conf.points_valid_days()),
-            reference=(reference or "")[:100],
-            reason=reason[:200],
-            created_by=user,
+            reference=reference,
+            reason=reason,
+            user=user,
         )
+    Customer.objects.filter(pk=customer.pk).update(points_balance=F("points_balance") + points)
+    return PointsEntry.objects.create(
+        customer=customer,
+        kind=PointsEntry.Kind.ADJUST,
+        points=points,
+        remaining=points,
+        expires_at=timezone.now() + timedelta(days=conf.points_valid_days()),
+        reference=reference,
+        reason=reason[:200],
+        created_by=user,
+    )
 
 
 def points_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
@@ -1119,9 +1154,11 @@ def message_send(
 
 
 def _enqueue_delivery(message_id: int) -> None:
+    from o2o_site.outbox import enqueue_after_commit
+
     from .tasks import message_deliver_task
 
-    transaction.on_commit(lambda: message_deliver_task.delay(message_id))
+    enqueue_after_commit(message_deliver_task, message_id)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -1139,9 +1176,11 @@ def message_deliver(*, message_id: int) -> str:
     from .adapters import DeliveryError, OutboundMessage, adapter_for
 
     with transaction.atomic():
+        # Not before its next attempt: a redelivered task never jumps a backoff or a Retry-After.
         message = (
             Message.objects.select_for_update(skip_locked=True)
             .filter(pk=message_id, status=Message.Status.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
             .first()
         )
         if message is None:
@@ -1163,7 +1202,9 @@ def message_deliver(*, message_id: int) -> str:
                 message.status = Message.Status.FAILED
                 message.next_attempt_at = None
             else:
-                message.next_attempt_at = timezone.now() + _backoff(message.attempts)
+                # Our backoff, or later if the gateway said when (its Retry-After), never sooner.
+                wait = max(_backoff(message.attempts), timedelta(seconds=exc.retry_after or 0))
+                message.next_attempt_at = timezone.now() + wait
             message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             if message.status == Message.Status.FAILED and message.fallback_channel:
                 _message_fallback(message)
@@ -1206,8 +1247,11 @@ def messages_retry_due(*, now: datetime | None = None, limit: int = 200) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+    from o2o_site.outbox import enqueue_now
+
     for message_id in ids:
-        message_deliver_task.delay(message_id)
+        if not enqueue_now(message_deliver_task, message_id):
+            break  # the broker is down: the rows stay pending for the next run
     return len(ids)
 
 

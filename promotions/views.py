@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from o2o_site.api import DomainError
+from o2o_site.client_ip import client_ip
 from o2o_site.money import amount_messages
 from o2o_site.roles import Role, role_required
 
@@ -28,7 +29,7 @@ SESSION_STORE = "promotions.cashier_store"
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _counter_context(request) -> dict:
