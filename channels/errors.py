@@ -39,3 +39,8 @@ class StoreNotAllowed(DomainError):
     code = "store_not_allowed"
     status_code = 403
     default_message = _("Bạn không được phân công tại cửa hàng này.")
+
+
+class NoFulfilmentLocation(InsufficientStock):
+    code = "no_fulfilment_location"
+    default_message = _("Kênh chưa khai báo kho xuất hàng.")

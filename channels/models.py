@@ -63,6 +63,16 @@ class SalesChannel(models.Model):
     # Adapter settings that are not secrets (shop id, region, batch size). Secrets: settings/env.
     adapter_settings = models.JSONField(_("cấu hình kết nối"), default=dict, blank=True)
 
+    # The locations the channel sells from (warehouse, ship-from-store…), in the order an
+    # order's units are taken; a listing publishes only their stock. None: the channel publishes 0.
+    fulfilment_locations = models.ManyToManyField(
+        Store,
+        through="ChannelLocation",
+        blank=True,
+        related_name="fulfilling_channels",
+        verbose_name=_("kho xuất hàng"),
+    )
+
     class Meta:
         verbose_name = _("kênh bán")
         verbose_name_plural = _("kênh bán")
@@ -70,6 +80,29 @@ class SalesChannel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChannelLocation(models.Model):
+    """A location a channel fulfils from; `position` is the order reservations take units in."""
+
+    channel = models.ForeignKey(
+        SalesChannel, on_delete=models.CASCADE, related_name="locations", verbose_name=_("kênh"), db_index=False
+    )  # the unique (channel, location) index serves it
+    location = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="channel_locations", verbose_name=_("kho/cửa hàng")
+    )
+    position = models.PositiveSmallIntegerField(_("thứ tự lấy hàng"), default=0)
+
+    class Meta:
+        verbose_name = _("kho xuất hàng của kênh")
+        verbose_name_plural = _("kho xuất hàng của kênh")
+        ordering = ["channel", "position", "location"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "location"], name="channel_location_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}→{self.location_id}"
 
 
 class Product(models.Model):
@@ -185,9 +218,14 @@ class Listing(models.Model):
     """
 
     class SyncState(models.TextChoices):
-        IN_SYNC = "in_sync", _("Đã đồng bộ")
+        # The channel has no credentials (or takes no catalogue): nothing is sent, never "in sync".
+        NOT_CONFIGURED = "not_configured", _("Chưa cấu hình")
         PENDING = "pending", _("Chờ đồng bộ")
+        # Only after the channel acknowledged exactly the price/stock/content we hold now.
+        IN_SYNC = "in_sync", _("Đã đồng bộ")
         FAILED = "failed", _("Lỗi")
+        # The channel is switched off: changes wait until it is back.
+        PAUSED = "paused", _("Tạm dừng")
 
     # No separate FK indexes: the unique (sku, channel) and the (channel, state, next) indexes
     # serve those lookups, and every index costs on each of the 500k rows a price change rewrites.
@@ -213,7 +251,7 @@ class Listing(models.Model):
     synced_content_version = models.PositiveIntegerField(null=True, blank=True)
     synced_active = models.BooleanField(null=True, blank=True)
     sync_state = models.CharField(
-        _("trạng thái đồng bộ"), max_length=10, choices=SyncState.choices, default=SyncState.PENDING
+        _("trạng thái đồng bộ"), max_length=20, choices=SyncState.choices, default=SyncState.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)

@@ -183,3 +183,35 @@ def channels_active(kinds: Iterable[str] | None = None) -> list[SalesChannel]:
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
     return list(qs.order_by("code"))
+
+
+def feed_listings(*, channel: SalesChannel) -> list[Listing]:
+    """The listings a channel's catalogue feed holds (active ones), SKU and product loaded."""
+    return list(
+        Listing.objects.filter(channel=channel, is_active=True)
+        .select_related("sku", "sku__product")
+        .order_by("sku__code")
+    )
+
+
+def feed_rows(listings: Iterable[Listing]) -> list[list[str]]:
+    """One feed row per listing, in `adapters.feed.FEED_COLUMNS` order (no queries)."""
+    from django.conf import settings
+
+    rows = []
+    for listing in listings:
+        sku = listing.sku
+        rows.append(
+            [
+                sku.code,
+                sku.product.name,
+                sku.product.description[:5000],
+                "in stock" if listing.published_quantity > 0 else "out of stock",
+                "new",
+                f"{listing.price} VND",
+                sku.product.brand,
+                sku.barcode,
+                f"{settings.SITE_URL}/p/{sku.code}",
+            ]
+        )
+    return rows

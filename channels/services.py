@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -30,12 +30,14 @@ from .errors import (
     InsufficientStock,
     InvalidInput,
     InvalidTransition,
+    NoFulfilmentLocation,
     StoreNotAllowed,
     StoreNotFound,
 )
 from .models import (
     SKU,
     ChannelGoal,
+    ChannelLocation,
     CheckIn,
     InboundEvent,
     Listing,
@@ -170,20 +172,29 @@ def listings_refresh(
     skus: QuerySet[SKU] | None = None,
     sku_ids: Iterable[int] | None = None,
     listings: QuerySet[Listing] | None = None,
+    location_ids: Iterable[int] | None = None,
     price: bool = True,
     stock: bool = True,
 ) -> int:
     """Recomputes price / published quantity of the affected listings and marks pending exactly
     those whose wanted values now differ from what the channel last accepted (a failed listing
-    only when a value changes again, so the attempt cap holds).
+    only when a value changes again, so the attempt cap holds; a not-configured or paused one
+    keeps its state: nothing can be sent to it).
 
-    Set-based: one `UPDATE … FROM sku … RETURNING` on PostgreSQL (two statements on SQLite), whatever
-    the number of listings — this is the hot path of every order and every price change. Written
-    in SQL because the ORM spends longer compiling the expression than the database running it.
-    Enqueues a push per touched channel after commit. Returns the pending listings touched.
+    A listing publishes the available units of its channel's fulfilment locations only,
+    × allocation share − safety buffer (0 for a channel without locations). `location_ids` says
+    where stock moved: only the listings of channels fulfilling from there are looked at. Content
+    counts only on channels whose adapter sends it. Only rows whose values or state change are
+    written. Set-based: one `UPDATE … FROM sku … RETURNING` on PostgreSQL (two statements on
+    SQLite), whatever the number of listings — the hot path of every order and every price
+    change, written in SQL because the ORM spends longer compiling it than the database running it.
+    Enqueues a push per touched channel after commit. Returns the pending listings written.
     """
+    from .adapters import content_kinds
+
     t, sku_t = Listing._meta.db_table, SKU._meta.db_table
     stock_t, store_t, channel_t = Stock._meta.db_table, Store._meta.db_table, SalesChannel._meta.db_table
+    chloc_t = ChannelLocation._meta.db_table
     where, params = [], []
     if listings is not None:
         sql, more = listings.values("pk").query.sql_with_params()
@@ -200,10 +211,25 @@ def listings_refresh(
             return 0
         where.append(f"{t}.sku_id IN ({', '.join(['%s'] * len(ids))})")
         params += ids
+    if location_ids is not None and not price:
+        locations = sorted({pk for pk in location_ids if pk is not None})
+        if not locations:
+            return 0
+        where.append(
+            f"{t}.channel_id IN (SELECT channel_id FROM {chloc_t} WHERE location_id IN"
+            f" ({', '.join(['%s'] * len(locations))}))"
+        )
+        params += locations
     kinds = sorted(str(k) for k in NO_PUSH_KINDS)
     where.append(f"{t}.channel_id NOT IN (SELECT id FROM {channel_t} WHERE kind IN ({', '.join(['%s'] * len(kinds))}))")
     params += kinds
     where_sql = " AND ".join(where)
+    content = content_kinds()
+    content_sql = (
+        f"{t}.channel_id IN (SELECT id FROM {channel_t} WHERE kind IN ({', '.join(['%s'] * len(content))}))"
+        if content
+        else "1 = 0"
+    )
 
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     step = f"{greatest}({t}.price_rounding, 1)"
@@ -215,6 +241,7 @@ def listings_refresh(
     )
     new_qty = (
         f"{greatest}(COALESCE((SELECT SUM(st.on_hand - st.reserved) FROM {stock_t} st"
+        f" INNER JOIN {chloc_t} cl ON cl.location_id = st.location_id AND cl.channel_id = {t}.channel_id"
         f" INNER JOIN {store_t} lo ON lo.id = st.location_id WHERE st.sku_id = {t}.sku_id AND lo.is_active), 0)"
         f" * {t}.allocation_percent / 100 - {t}.safety_buffer, 0)"
         if stock
@@ -224,19 +251,25 @@ def listings_refresh(
     # state with the new wanted values in the same statement.
     out_of_sync = (
         f"({t}.synced_price IS NULL OR {t}.synced_quantity IS NULL OR {t}.synced_active IS NULL"
-        f" OR {t}.synced_content_version IS NULL OR {t}.synced_active <> {t}.is_active"
-        f" OR {t}.synced_content_version <> {t}.content_version"
+        f" OR {t}.synced_active <> {t}.is_active"
+        f" OR ({content_sql} AND ({t}.synced_content_version IS NULL"
+        f" OR {t}.synced_content_version <> {t}.content_version))"
         f" OR {t}.synced_price <> {new_price} OR {t}.synced_quantity <> {new_qty})"
     )
     changed_now = f"({t}.price <> {new_price} OR {t}.published_quantity <> {new_qty})"
     becomes = f"(({t}.sync_state = 'in_sync' AND {out_of_sync}) OR ({t}.sync_state = 'failed' AND {changed_now}))"
+    # Explicit listings (a new or edited one) are always written back; moves of stock and price
+    # write only the rows whose number or state changes.
+    only_changed = "" if listings is not None else f" AND ({changed_now} OR {becomes})"
     sql = (
         f"UPDATE {t} SET price = {new_price}, published_quantity = {new_qty},"
         f" sync_state = CASE WHEN {becomes} THEN 'pending' ELSE {t}.sync_state END,"
         f" attempts = CASE WHEN {becomes} THEN 0 ELSE {t}.attempts END,"
         f" next_attempt_at = CASE WHEN {becomes} THEN NULL ELSE {t}.next_attempt_at END"
-        f" FROM {sku_t} s WHERE s.id = {t}.sku_id AND {where_sql}"
+        f" FROM {sku_t} s WHERE s.id = {t}.sku_id AND {where_sql}{only_changed}"
     )
+    # Placeholders in textual order: three `becomes` in SET, the WHERE, then `becomes` in the filter.
+    sql_params = [*content, *content, *content, *params, *([*content] if only_changed else [])]
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if ids:
@@ -247,11 +280,11 @@ def listings_refresh(
             cursor.execute(
                 f"WITH changed AS ({sql} RETURNING {t}.channel_id, {t}.sync_state)"
                 " SELECT channel_id, COUNT(*) FROM changed WHERE sync_state = 'pending' GROUP BY channel_id",
-                params,
+                sql_params,
             )
             per_channel = dict(cursor.fetchall())
         else:
-            cursor.execute(sql, params)
+            cursor.execute(sql, sql_params)
             if not cursor.rowcount:
                 return 0
             cursor.execute(
@@ -296,6 +329,28 @@ def _enqueue_push(*channel_ids: int) -> None:
                 logger.warning("channels: could not enqueue push for channel %s: %s", channel_id, exc)
 
     transaction.on_commit(send)
+
+
+def channel_locations_set(*, channel: SalesChannel, locations: Sequence[Store]) -> list[Store]:
+    """Declares where a channel sells from, in the order its orders take units (the warehouse
+    for a marketplace, stores that ship or hand over). Its listings republish at once.
+
+    Raises InvalidInput when a location repeats or is inactive.
+    """
+    pks = [location.pk for location in locations]
+    if len(set(pks)) != len(pks):
+        raise InvalidInput(fields={"locations": [_("Một kho chỉ được khai báo một lần.")]})
+    if any(not location.is_active for location in locations):
+        raise InvalidInput(fields={"locations": [_("Kho/cửa hàng đã ngừng hoạt động.")]})
+    with transaction.atomic():
+        SalesChannel.objects.select_for_update().filter(pk=channel.pk).first()
+        ChannelLocation.objects.filter(channel=channel).exclude(location_id__in=pks).delete()
+        for position, location in enumerate(locations):
+            ChannelLocation.objects.update_or_create(
+                channel=channel, location=location, defaults={"position": position}
+            )
+        listings_refresh(listings=Listing.objects.filter(channel=channel), price=False)
+    return list(locations)
 
 
 def listing_upsert(
@@ -412,20 +467,75 @@ def _due(channel_id: int, now):
     )
 
 
+def listings_sync_state_reconcile(*, channel: SalesChannel, enqueue: bool = True) -> int:
+    """Puts a channel's listings in the state its set-up allows, set-based; returns rows moved.
+
+    Switched off → waiting listings are paused. No credentials (or a channel that takes no
+    catalogue) → every listing is not configured, and what we believed the channel held is
+    forgotten, so nothing is "in sync" that was never sent. Set up and on → not-configured and
+    paused listings wait to be pushed again (pending, fresh attempts).
+    """
+    from .adapters import adapter_for
+
+    qs = Listing.objects.filter(channel=channel)
+    state = Listing.SyncState
+    with transaction.atomic():
+        if not channel.is_active:
+            return qs.filter(sync_state__in=[state.PENDING, state.NOT_CONFIGURED]).update(
+                sync_state=state.PAUSED, next_attempt_at=None
+            )
+        if not adapter_for(channel).configured:
+            return qs.exclude(sync_state=state.NOT_CONFIGURED).update(
+                sync_state=state.NOT_CONFIGURED,
+                synced_price=None,
+                synced_quantity=None,
+                synced_content_version=None,
+                synced_active=None,
+                attempts=0,
+                next_attempt_at=None,
+                last_error="",
+            )
+        moved = qs.filter(sync_state__in=[state.NOT_CONFIGURED, state.PAUSED]).update(
+            sync_state=state.PENDING, attempts=0, next_attempt_at=None
+        )
+        if moved and enqueue:
+            _enqueue_push(channel.pk)
+        return moved
+
+
+def listings_sync_states_reconcile() -> int:
+    """`listings_sync_state_reconcile` for every channel (periodic, and after bulk loads)."""
+    return sum(listings_sync_state_reconcile(channel=channel) for channel in SalesChannel.objects.order_by("pk"))
+
+
+def _acknowledged(row: Listing, *, content: bool) -> bool:
+    """The channel holds exactly what the listing wants now (content only where it is sent)."""
+    return (
+        row.synced_price == row.price
+        and row.synced_quantity == row.published_quantity
+        and row.synced_active == row.is_active
+        and (not content or row.synced_content_version == row.content_version)
+    )
+
+
 def listings_push_channel(*, channel_id: int, max_batches: int | None = None) -> PushReport:
     """Pushes the channel's due pending listings in batches sized for the channel.
 
-    Each batch is claimed under `SELECT … FOR UPDATE SKIP LOCKED` with a lease (so two workers
-    never push the same rows), pushed outside any transaction, then written back conditionally:
-    a listing changed again while in flight stays pending.
+    A channel that is off, not set up or a feed sends nothing here (its states are reconciled;
+    a feed is acknowledged when fetched, see `feed_served`). Each batch is claimed under
+    `SELECT … FOR UPDATE SKIP LOCKED` with a lease (so two workers never push the same rows),
+    pushed outside any transaction, then written back conditionally: a listing changed again
+    while in flight stays pending.
     """
     from .adapters import adapter_for
 
     channel = SalesChannel.objects.get(pk=channel_id)
     report = PushReport(channel=channel.code)
-    if not channel.is_active:
-        return report
+    listings_sync_state_reconcile(channel=channel, enqueue=False)
     adapter = adapter_for(channel)
+    if not channel.is_active or not adapter.configured or adapter.acknowledged_by_fetch:
+        return report
+    content = adapter.pushes_content
     max_batches = max_batches or conf.sync_batches_per_run()
     for _batch in range(max_batches):
         now = timezone.now()
@@ -439,14 +549,7 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
             if not rows:
                 break
             Listing.objects.filter(pk__in=[r.pk for r in rows]).update(next_attempt_at=now + dt.timedelta(minutes=5))
-        unchanged = [
-            r
-            for r in rows
-            if r.synced_price == r.price
-            and r.synced_quantity == r.published_quantity
-            and r.synced_content_version == r.content_version
-            and r.synced_active == r.is_active
-        ]
+        unchanged = [r for r in rows if _acknowledged(r, content=content)]
         to_push = [r for r in rows if r not in unchanged]
         if unchanged:
             Listing.objects.filter(pk__in=[r.pk for r in unchanged]).update(
@@ -461,15 +564,30 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
         results = adapter.push_listings(items)
         report.calls += adapter.calls_made
         adapter.calls_made = 0
-        _push_results_apply(to_push, results, report)
+        _push_results_apply(to_push, results, report, content=content)
     return report
 
 
-def _push_results_apply(rows: list[Listing], results: dict[int, str | None], report: PushReport) -> None:
+def feed_served(*, channel: SalesChannel, served: Sequence[Listing]) -> int:
+    """The platform fetched the channel's feed holding `served` (as read for the file): those
+    still wanting exactly what was served are now in sync. Returns the listings acknowledged."""
+    report = PushReport(channel=channel.code)
+    waiting = [
+        row for row in served if row.sync_state != Listing.SyncState.IN_SYNC or not _acknowledged(row, content=True)
+    ]
+    if waiting:
+        _push_results_apply(waiting, {row.pk: None for row in waiting}, report, content=True)
+    return report.pushed
+
+
+def _push_results_apply(
+    rows: list[Listing], results: dict[int, str | None], report: PushReport, *, content: bool
+) -> None:
     """Writes a batch's outcome in a few statements, whatever the batch size.
 
-    Successes: record what the channel now holds (bulk), then mark in sync only the rows whose
-    wanted values still equal it — a row changed while in flight stays pending.
+    Successes: record what the channel now holds (bulk; the content version only where content
+    was sent), then mark in sync only the rows whose wanted values still equal it — a row changed
+    while in flight stays pending.
     """
     now = timezone.now()
     max_attempts = conf.sync_max_attempts()
@@ -491,12 +609,13 @@ def _push_results_apply(rows: list[Listing], results: dict[int, str | None], rep
                 if tuple(values) != pushed[pk]
             ]
             common = {"attempts": 0, "last_error": "", "last_synced_at": now, "next_attempt_at": None}
+            versions = {"synced_content_version": F("content_version")} if content else {}
             Listing.objects.filter(pk__in=[pk for pk in pushed if pk not in set(changed)]).update(
                 sync_state=Listing.SyncState.IN_SYNC,
                 synced_price=F("price"),
                 synced_quantity=F("published_quantity"),
-                synced_content_version=F("content_version"),
                 synced_active=F("is_active"),
+                **versions,
                 **common,
             )
             for pk in changed:
@@ -505,8 +624,8 @@ def _push_results_apply(rows: list[Listing], results: dict[int, str | None], rep
                     sync_state=Listing.SyncState.PENDING,
                     synced_price=price,
                     synced_quantity=quantity,
-                    synced_content_version=version,
                     synced_active=active,
+                    **({"synced_content_version": version} if content else {}),
                     **common,
                 )
             report.pushed += len(ok)
@@ -525,7 +644,10 @@ def _push_results_apply(rows: list[Listing], results: dict[int, str | None], rep
 
 
 def sync_due_channels() -> list[int]:
-    """The channels that have pending listings due now (used by the periodic resend)."""
+    """The channels that have pending listings due now (used by the periodic resend), after
+    putting every channel's listings in the state its set-up allows (credentials come and go
+    with settings, not with a database write)."""
+    listings_sync_states_reconcile()
     now = timezone.now()
     return list(
         Listing.objects.filter(sync_state=Listing.SyncState.PENDING, channel__is_active=True)
@@ -563,7 +685,7 @@ def stock_receive(*, sku: SKU, location: Store, quantity: int, by=None, note: st
             created_by=by,
             note=note,
         )
-        listings_refresh(sku_ids=[sku.pk], price=False)
+        listings_refresh(sku_ids=[sku.pk], location_ids=[location.pk], price=False)
     return Stock.objects.get(sku=sku, location=location)
 
 
@@ -586,7 +708,7 @@ def stock_adjust(*, sku: SKU, location: Store, delta: int, by=None, note: str = 
             created_by=by,
             note=note,
         )
-        listings_refresh(sku_ids=[sku.pk], price=False)
+        listings_refresh(sku_ids=[sku.pk], location_ids=[location.pk], price=False)
     return Stock.objects.get(sku=sku, location=location)
 
 
@@ -613,7 +735,7 @@ def stock_transfer(*, sku: SKU, source: Store, target: Store, quantity: int, by=
                 ),
             ]
         )
-        listings_refresh(sku_ids=[sku.pk], price=False)
+        listings_refresh(sku_ids=[sku.pk], location_ids=[source.pk, target.pk], price=False)
 
 
 def stock_rebuild_check(*, sku: SKU, location: Store) -> dict:
@@ -808,44 +930,91 @@ class IngestResult:
     status_applied: bool = False
 
 
-def _fulfilment_location(
-    channel: SalesChannel, store: Store | None, fulfilment: str, wanted: dict[int, int] | None = None
-) -> Store:
-    """Where an order's units are reserved.
+def channel_fulfilment_locations(channel: SalesChannel) -> list[Store]:
+    """The active locations a channel sells from, in the order its orders take units."""
+    return list(
+        Store.objects.filter(channel_locations__channel=channel, is_active=True).order_by(
+            "channel_locations__position", "code"
+        )
+    )
 
-    A sale or pick-up at a store takes the store's stock; a channel configured with a
-    `location` takes that one. Otherwise the order ships from the first active location
-    (warehouses first, then stores by code) whose available stock covers every line in
-    `wanted` ({sku id: quantity}); with none, the first location, where the reservation then
-    refuses cleanly. The choice is a hint read without locks: the reservation's conditional
-    UPDATE still decides, so two orders racing for the last units never oversell.
+
+def _no_locations(channel: SalesChannel) -> NoFulfilmentLocation:
+    return NoFulfilmentLocation(
+        _("Kênh %(channel)s chưa khai báo kho xuất hàng nên không bán được gì (công bố 0).") % {"channel": channel.name}
+    )
+
+
+def _lines_plan(
+    channel: SalesChannel, store: Store | None, fulfilment: str, lines: list[dict], skus: dict[str, SKU]
+) -> list[dict]:
+    """Where each line's units are reserved (`location_id`), splitting a line over locations
+    when one holds too few.
+
+    A sale or pick-up at a store takes the store's stock. Otherwise the units come from the
+    channel's fulfilment locations only — the same ones its listings publish — so an order for
+    the published quantity finds them: the first location (in the channel's order) that covers
+    every line, else each line from the locations in order. One query, read without locks: the
+    plan is a hint and the reservation's conditional UPDATE still decides, so two orders racing
+    for the last units never oversell. A SKU short across all locations stays whole on the
+    first one, where the reservation then refuses cleanly naming the line. Raises
+    NoFulfilmentLocation for a channel without locations.
     """
     if store is not None and fulfilment in (Order.Fulfilment.IN_STORE, Order.Fulfilment.PICKUP):
-        return store
-    code = (channel.adapter_settings or {}).get("location")
-    if code:
-        configured = Store.objects.filter(code=code, is_active=True).first()
-        if configured is not None:
-            return configured
-    locations = Store.objects.filter(is_active=True).order_by("-is_warehouse", "code")
-    if wanted:
-        covers = Q()
-        for sku_id, quantity in wanted.items():
-            covers |= Q(sku_id=sku_id, on_hand__gte=F("reserved") + quantity)
-        covering = (
-            Stock.objects.filter(covers, location__is_active=True)
-            .values("location_id")
-            .annotate(lines=Count("sku_id", distinct=True))
-            .filter(lines=len(wanted))
-            .values("location_id")
-        )
-        location = locations.filter(pk__in=covering).first()
-        if location is not None:
-            return location
-    location = locations.first()
-    if location is None:
-        raise StoreNotFound(_("Chưa có kho hay cửa hàng nào để giữ hàng."))
-    return location
+        return [{**ln, "location_id": store.pk if ln["sku"] in skus else None} for ln in lines]
+    wanted: dict[int, int] = {}
+    for ln in lines:
+        if ln["sku"] in skus:
+            wanted[skus[ln["sku"]].pk] = wanted.get(skus[ln["sku"]].pk, 0) + ln["quantity"]
+    locations, left = _channel_stock(channel, list(wanted))
+    if not locations:
+        raise _no_locations(channel)
+    for location in locations:
+        if all(left.get((sku_id, location), 0) >= qty for sku_id, qty in wanted.items()):
+            return [{**ln, "location_id": location if ln["sku"] in skus else None} for ln in lines]
+    held = {sku_id: sum(left.get((sku_id, loc), 0) for loc in locations) for sku_id in wanted}
+    planned: list[dict] = []
+    for ln in lines:
+        if ln["sku"] not in skus:
+            planned.append({**ln, "location_id": None})
+            continue
+        sku_id, remaining = skus[ln["sku"]].pk, ln["quantity"]
+        if held[sku_id] < wanted[sku_id]:
+            # Short everywhere: the line stays whole, and the reservation names it.
+            planned.append({**ln, "location_id": locations[0]})
+            continue
+        for location in locations:
+            take = min(remaining, left.get((sku_id, location), 0))
+            if take:
+                planned.append({**ln, "quantity": take, "location_id": location})
+                left[(sku_id, location)] -= take
+                remaining -= take
+            if not remaining:
+                break
+    return planned
+
+
+def _channel_stock(channel: SalesChannel, sku_ids: list[int]) -> tuple[list[int], dict[tuple[int, int], int]]:
+    """The channel's active fulfilment locations in order, and the available units of `sku_ids`
+    at each ({(sku id, location id): units}), in one statement."""
+    chloc_t, store_t, stock_t = ChannelLocation._meta.db_table, Store._meta.db_table, Stock._meta.db_table
+    skus_sql = ", ".join(["%s"] * len(sku_ids)) or "NULL"
+    sql = (
+        f"SELECT cl.location_id, st.sku_id, st.on_hand - st.reserved FROM {chloc_t} cl"
+        f" INNER JOIN {store_t} lo ON lo.id = cl.location_id AND lo.is_active"
+        f" LEFT JOIN {stock_t} st ON st.location_id = cl.location_id AND st.sku_id IN ({skus_sql})"
+        " WHERE cl.channel_id = %s ORDER BY cl.position, lo.code, cl.location_id"
+    )
+    locations: list[int] = []
+    left: dict[tuple[int, int], int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*sku_ids, channel.pk])
+        for location_id, sku_id, available in cursor.fetchall():
+            if location_id not in locations:
+                locations.append(location_id)
+            if sku_id is not None:
+                left[(sku_id, location_id)] = max(available, 0)
+    return locations, left
 
 
 def _parse_when(value, name: str, fields: dict) -> dt.datetime | None:
@@ -1091,15 +1260,19 @@ def _order_create(
     channel order) returns None, having written nothing, when the channel's order already exists."""
     skus = {s.code: s for s in SKU.objects.filter(code__in=[ln["sku"] for ln in lines]).select_related("product")}
     unknown = [ln["sku"] for ln in lines if ln["sku"] not in skus]
-    wanted: dict[int, int] = {}
-    for ln in lines:
-        if ln["sku"] in skus:
-            wanted[skus[ln["sku"]].pk] = wanted.get(skus[ln["sku"]].pk, 0) + ln["quantity"]
-    location = _fulfilment_location(channel, store, fulfilment, wanted) if skus else None
     subtotal = sum(ln["quantity"] * ln["unit_price"] for ln in lines)
     # What the order will be once its stock is reserved goes into the INSERT: a second write
     # is needed only when reserving fails into a hold or the order arrives past pending.
     reserve = not unknown and status != S.CANCELLED
+    shortage: InsufficientStock | None = None
+    planned = [{**ln, "location_id": None} for ln in lines]
+    if reserve:
+        try:
+            planned = _lines_plan(channel, store, fulfilment, lines, skus)
+        except NoFulfilmentLocation as exc:
+            if not hold_on_shortage:
+                raise
+            shortage = exc
     order = Order(
         number=_new_number(),
         channel=channel,
@@ -1135,13 +1308,18 @@ def _order_create(
                 quantity=ln["quantity"],
                 unit_price=ln["unit_price"],
                 line_total=ln["quantity"] * ln["unit_price"],
-                location=location if ln["sku"] in skus else None,
+                location_id=ln["location_id"],
             )
-            for ln in lines
+            for ln in planned
         ]
     )
     changed = False
-    if reserve:
+    if shortage is not None:
+        order.stock_state = Order.StockState.NONE
+        order.is_held = True
+        order.hold_reason = shortage.message
+        changed = True
+    elif reserve:
         try:
             # A savepoint only where a shortage is survivable (the order is then kept, held);
             # elsewhere the caller's transaction rolls everything back.
@@ -1340,14 +1518,27 @@ def order_release_hold(*, order: Order) -> Order:
         missing = [ln.sku_code for ln in lines if ln.sku_code not in skus]
         if missing:
             raise InvalidInput(_("SKU vẫn chưa có trong danh mục: %(codes)s") % {"codes": ", ".join(missing)})
-        wanted: dict[int, int] = {}
-        for ln in lines:
-            wanted[skus[ln.sku_code].pk] = wanted.get(skus[ln.sku_code].pk, 0) + ln.quantity
-        location = _fulfilment_location(locked.channel, locked.store, locked.fulfilment, wanted)
-        for ln in lines:
-            ln.sku = skus[ln.sku_code]
-            ln.location = ln.location or location
-        OrderLine.objects.bulk_update(lines, ["sku", "location"])
+        specs = [
+            {"sku": ln.sku_code, "quantity": ln.quantity, "unit_price": ln.unit_price, "name": ln.name} for ln in lines
+        ]
+        # Planned again (stock may have come in elsewhere), a line split where one place is short.
+        planned = _lines_plan(locked.channel, locked.store, locked.fulfilment, specs, skus)
+        OrderLine.objects.filter(order=locked).delete()
+        lines = OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=locked,
+                    sku=skus[ln["sku"]],
+                    sku_code=ln["sku"],
+                    name=ln["name"],
+                    quantity=ln["quantity"],
+                    unit_price=ln["unit_price"],
+                    line_total=ln["quantity"] * ln["unit_price"],
+                    location_id=ln["location_id"],
+                )
+                for ln in planned
+            ]
+        )
         status = locked.status
         if status not in (S.CANCELLED, S.RETURNED):
             _lines_reserve(locked, lines)

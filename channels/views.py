@@ -21,9 +21,10 @@ from o2o_site.api import DomainError
 from o2o_site.roles import Role, role_required
 
 from . import selectors, services
+from .adapters.feed import FEED_COLUMNS
 from .conf import channel_credentials
 from .forms import CheckInForm, GoalsForm, OrderFilterForm
-from .models import CheckIn, Listing, Order, SalesChannel, Store
+from .models import CheckIn, Order, SalesChannel, Store
 
 SYNC_ROLES = (Role.MANAGER, Role.INVENTORY)
 
@@ -208,31 +209,15 @@ def store_qr(request, code: str):
 
 
 def channel_feed(request, code: str):
+    """The catalogue file a platform fetches; the fetch is its acknowledgement (`feed_served`)."""
     channel = get_object_or_404(SalesChannel, code=code, is_active=True)
     token = channel_credentials(channel).get("feed_token", "")
     if not token or not constant_time_compare(token, request.GET.get("token", "")):
         raise Http404
+    listings = selectors.feed_listings(channel=channel)
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    writer.writerow(["id", "title", "description", "availability", "condition", "price", "brand", "gtin", "link"])
-    rows = (
-        Listing.objects.filter(channel=channel, is_active=True)
-        .select_related("sku", "sku__product")
-        .order_by("sku__code")
-    )
-    for listing in rows.iterator(chunk_size=2000):
-        sku = listing.sku
-        writer.writerow(
-            [
-                sku.code,
-                sku.product.name,
-                sku.product.description[:5000],
-                "in stock" if listing.published_quantity > 0 else "out of stock",
-                "new",
-                f"{listing.price} VND",
-                sku.product.brand,
-                sku.barcode,
-                f"{settings.SITE_URL}/p/{sku.code}",
-            ]
-        )
+    writer.writerow(FEED_COLUMNS)
+    writer.writerows(selectors.feed_rows(listings))
+    services.feed_served(channel=channel, served=listings)
     return HttpResponse(out.getvalue(), content_type="text/tab-separated-values; charset=utf-8")

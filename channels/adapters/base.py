@@ -105,7 +105,10 @@ class ChannelAdapter:
     kind = ""
     batch_size = 100
     min_interval_s = 0.0  # pause between calls: the platform's rate limit
-    required = ()  # credential keys without which the adapter falls back to logging
+    required = ()  # credential keys without which nothing is sent (the listings are "not configured")
+    pushes = True  # False: the channel takes no catalogue at all (a counter, a chat channel)
+    pushes_content = False  # True: title/description reach the channel, so content has a sync state
+    acknowledged_by_fetch = False  # True: a feed; the platform's fetch is the acknowledgement
 
     def __init__(self, channel, credentials: dict):
         self.channel = channel
@@ -116,7 +119,11 @@ class ChannelAdapter:
 
     @property
     def configured(self) -> bool:
-        return all(self.credentials.get(key) for key in self.required)
+        return self.pushes and all(self.credentials.get(key) for key in self.required)
+
+    @property
+    def missing_credentials(self) -> list[str]:
+        return [key for key in self.required if not self.credentials.get(key)]
 
     def _throttle(self) -> None:
         if self.min_interval_s:
@@ -132,10 +139,12 @@ class ChannelAdapter:
 
     # --- outbound -----------------------------------------------------------------------------
     def push_listings(self, items: Sequence[ListingPush]) -> dict[int, str | None]:
-        """Pushes price and stock; returns {listing_id: None on success, else the error}."""
+        """Pushes price and stock; returns {listing_id: None on success, else the error}.
+
+        Never claims success for a channel it cannot reach: without credentials every item fails.
+        """
         if not self.configured:
-            logger.info("channel %s not configured: %d listings logged, not sent", self.channel.code, len(items))
-            return {item.listing_id: None for item in items}
+            return all_or_error(items, "Kênh chưa được cấu hình: không gửi được.")
         return self._push(items)
 
     def _push(self, items: Sequence[ListingPush]) -> dict[int, str | None]:

@@ -1,7 +1,9 @@
 """Catalogue feeds (Facebook/Instagram commerce, Google Merchant): the platform fetches a file.
 
-Nothing is sent: "pushing" a listing means it is now part of the feed served at
-`/channels/feeds/<channel code>.tsv?token=...` (selectors build it), so push only confirms.
+Nothing is sent: a listing is part of the feed served at `/channels/feeds/<channel code>.tsv?token=...`
+(selectors build it). It is in sync only once the platform fetched a feed that held its current
+price, stock and content (`services.feed_served` records that); without a `feed_token` nobody can
+fetch it, so the channel is "not configured".
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ FEED_COLUMNS = ["id", "title", "description", "availability", "condition", "pric
 class FeedAdapter(ChannelAdapter):
     kind = "feed"
     batch_size = 1000
-    required = ()
+    required = ("feed_token",)
+    pushes_content = True
+    acknowledged_by_fetch = True
 
 
 class NoPushAdapter(ChannelAdapter):
@@ -23,3 +27,4 @@ class NoPushAdapter(ChannelAdapter):
     kind = "none"
     batch_size = 1000
     required = ()
+    pushes = False

@@ -210,18 +210,35 @@ def test_webhook_signatures_match_the_platform_schemes():
 
 
 @pytest.mark.django_db
-def test_feed_channel_push_marks_listings_in_sync(warehouse):
-    # given
+def test_a_feed_listing_is_in_sync_only_once_the_platform_fetched_it(warehouse, client, settings):
+    # given a Facebook feed with its token, and a listing in it
+    settings.CHANNELS_CREDENTIALS = {"facebook": {"feed_token": "abc"}}
     channel = ChannelFactory(code="facebook", kind=SalesChannel.Kind.FACEBOOK)
+    services.channel_locations_set(channel=channel, locations=[warehouse])
     sku = SkuFactory()
     services.stock_receive(sku=sku, location=warehouse, quantity=3)
     listing = services.listing_upsert(sku=sku, channel=channel)
-    # when
+    # when the push runs, nothing is sent: still pending
     services.listings_push_channel(channel_id=channel.pk)
-    # then
+    listing.refresh_from_db()
+    assert listing.sync_state == Listing.SyncState.PENDING
+    # when the platform fetches the feed
+    assert client.get("/channels/feeds/facebook.tsv?token=abc").status_code == 200
+    # then what it got is what the listing holds: in sync
     listing.refresh_from_db()
     assert listing.sync_state == Listing.SyncState.IN_SYNC
     assert json.dumps(listing.synced_quantity) == "3"
+    assert listing.synced_content_version == listing.content_version
+
+
+@pytest.mark.django_db
+def test_a_feed_without_a_token_is_not_configured_never_in_sync(warehouse):
+    channel = ChannelFactory(code="facebook", kind=SalesChannel.Kind.FACEBOOK)
+    services.channel_locations_set(channel=channel, locations=[warehouse])
+    listing = services.listing_upsert(sku=SkuFactory(), channel=channel)
+    services.listings_push_channel(channel_id=channel.pk)
+    listing.refresh_from_db()
+    assert listing.sync_state == Listing.SyncState.NOT_CONFIGURED
 
 
 def test_tiktok_shop_and_tiki_webhooks_verify_only_their_signature():
