@@ -7,13 +7,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
 from o2o_site.roles import Role, has_role
 
-from .models import SKU, ChannelGoal, CheckIn, Listing, Order, OrderLine, SalesChannel, Stock, Store
+from .models import (
+    SKU,
+    ChannelGoal,
+    ChannelLocation,
+    CheckIn,
+    Listing,
+    Order,
+    OrderLine,
+    SalesChannel,
+    Stock,
+    Store,
+)
 
 
 def stores_for_user(user) -> list[Store]:
@@ -90,36 +102,113 @@ def stock_list() -> QuerySet[Stock]:
     return Stock.objects.select_related("sku", "location").order_by("sku__code", "location__code")
 
 
+@dataclass(frozen=True)
+class ChannelSetup:
+    """What a channel's set-up allows its listings to be (read from settings, no query)."""
+
+    channel: SalesChannel
+    configured: bool
+    pushes: bool
+    content: bool
+    missing: list[str]
+
+    @property
+    def env_names(self) -> list[str]:
+        prefix = "CHANNEL_" + self.channel.code.upper().replace("-", "_") + "_"
+        return [prefix + key.upper() for key in self.missing]
+
+
+def channel_setups(channels: Iterable[SalesChannel]) -> dict[int, ChannelSetup]:
+    from .adapters import adapter_for
+
+    out = {}
+    for channel in channels:
+        adapter = adapter_for(channel)
+        out[channel.pk] = ChannelSetup(
+            channel=channel,
+            configured=adapter.configured,
+            pushes=adapter.pushes,
+            content=adapter.pushes and adapter.pushes_content,
+            missing=adapter.missing_credentials if adapter.pushes else [],
+        )
+    return out
+
+
+def _listing_state(setups: dict[int, ChannelSetup]):
+    """A listing's state as users may be told it: a channel without credentials is "not
+    configured" and a switched-off one "paused", whatever the stored row still says (the
+    periodic reconcile catches the rows up; settings change without a database write)."""
+    unconfigured = [pk for pk, setup in setups.items() if not setup.configured]
+    paused = [pk for pk, setup in setups.items() if setup.configured and not setup.channel.is_active]
+    S = Listing.SyncState
+    return Case(
+        When(channel_id__in=unconfigured or [0], then=Value(S.NOT_CONFIGURED)),
+        When(channel_id__in=paused or [0], sync_state__in=[S.PENDING, S.NOT_CONFIGURED], then=Value(S.PAUSED)),
+        default=F("sync_state"),
+        output_field=CharField(),
+    )
+
+
 def listing_list() -> QuerySet[Listing]:
-    return Listing.objects.select_related("sku", "sku__product", "channel").order_by("channel__code", "sku__code")
+    """Listings with `state`: the sync state as it may be shown (see `_listing_state`)."""
+    setups = channel_setups(SalesChannel.objects.all())
+    return (
+        Listing.objects.select_related("sku", "sku__product", "channel")
+        .annotate(state=_listing_state(setups))
+        .order_by("channel__code", "sku__code")
+    )
 
 
 def sync_status_summary() -> list[dict]:
-    """Per channel: listings in sync / pending / failed (one query)."""
+    """Per channel: its set-up (credentials, what it receives, fulfilment locations), listings
+    by state, and per field (price, stock, content) how many the channel does not hold yet.
+    Content is None where the channel receives none. Three queries whatever the data."""
+    channels = list(SalesChannel.objects.exclude(kind=SalesChannel.Kind.STORE).order_by("code"))
+    setups = channel_setups(channels)
+    S = Listing.SyncState
+    unsynced = {
+        "price": Q(synced_price__isnull=True) | ~Q(synced_price=F("price")),
+        "stock": Q(synced_quantity__isnull=True) | ~Q(synced_quantity=F("published_quantity")),
+        "content": Q(synced_content_version__isnull=True) | ~Q(synced_content_version=F("content_version")),
+    }
     counts = {
         row["channel_id"]: row
-        for row in Listing.objects.values("channel_id").annotate(
-            in_sync=Count("pk", filter=Q(sync_state=Listing.SyncState.IN_SYNC)),
-            pending=Count("pk", filter=Q(sync_state=Listing.SyncState.PENDING)),
-            failed=Count("pk", filter=Q(sync_state=Listing.SyncState.FAILED)),
+        for row in Listing.objects.annotate(state=_listing_state(setups))
+        .values("channel_id")
+        .annotate(
+            total=Count("pk"),
+            **{state: Count("pk", filter=Q(state=state)) for state in S.values},
+            **{f"{name}_unsynced": Count("pk", filter=cond) for name, cond in unsynced.items()},
         )
     }
+    locations = dict(
+        ChannelLocation.objects.filter(location__is_active=True)
+        .values("channel_id")
+        .annotate(n=Count("pk"))
+        .values_list("channel_id", "n")
+    )
     out = []
-    for channel in SalesChannel.objects.order_by("code"):
+    for channel in channels:
         row = counts.get(channel.pk, {})
+        setup = setups[channel.pk]
         out.append(
             {
                 "channel": channel,
-                "in_sync": row.get("in_sync", 0),
-                "pending": row.get("pending", 0),
-                "failed": row.get("failed", 0),
+                "setup": setup,
+                "total": row.get("total", 0),
+                "price_unsynced": row.get("price_unsynced", 0) if setup.configured else None,
+                "stock_unsynced": row.get("stock_unsynced", 0) if setup.configured else None,
+                "content_unsynced": row.get("content_unsynced", 0) if setup.configured and setup.content else None,
+                "locations": locations.get(channel.pk, 0),
+                **{state: row.get(state, 0) for state in S.values},
             }
         )
     return out
 
 
 def sync_failures(*, channel: SalesChannel | None = None) -> QuerySet[Listing]:
-    qs = listing_list().filter(sync_state=Listing.SyncState.FAILED).order_by("-updated_at", "-pk")
+    """Failed listings, newest first, each with the channel's own error (`last_error`)."""
+    qs = listing_list().filter(state=Listing.SyncState.FAILED).order_by("-updated_at", "-pk")
     if channel is not None:
         qs = qs.filter(channel=channel)
     return qs

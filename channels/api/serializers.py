@@ -87,6 +87,8 @@ class StockTransferIn(serializers.Serializer):
 class ListingOut(serializers.ModelSerializer):
     sku = serializers.CharField(source="sku.code")
     channel = serializers.CharField(source="channel.code")
+    # As selectors.listing_list annotates it: never "in_sync" on a channel without credentials.
+    sync_state = serializers.ChoiceField(source="state", choices=Listing.SyncState.choices, read_only=True)
 
     class Meta:
         model = Listing

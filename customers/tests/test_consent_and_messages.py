@@ -45,7 +45,10 @@ def test_a_grant_needs_proof(customer):
     assert "evidence" in error.value.fields
 
 
-def test_marketing_message_needs_consent_service_message_does_not(customer, grant, django_capture_on_commit_callbacks):
+def test_marketing_message_needs_consent_service_message_does_not(
+    customer, grant, django_capture_on_commit_callbacks, settings
+):
+    settings.CUSTOMERS_SMS_ADAPTER = "console"
     with pytest.raises(ConsentRequired):
         message_send(customer=customer, channel="sms", purpose="marketing", body="Giảm 10%", idempotency_key="mk-1")
     with django_capture_on_commit_callbacks(execute=True):
@@ -230,3 +233,17 @@ def test_two_workers_delivering_the_same_message_send_it_once(settings, monkeypa
         # then: the row lock (skip_locked) let only one of them call the gateway
         assert sorted(outcomes) == ["sent", "skipped"]
         assert len(gateway.requests) == 1
+
+
+def test_with_no_gateway_a_message_is_not_configured_never_sent(customer, django_capture_on_commit_callbacks, settings):
+    # given: no SMS gateway and no console adapter chosen
+    settings.CUSTOMERS_SMS_ADAPTER = ""
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(
+            customer=customer, channel="sms", purpose="service", body="Đơn đã sẵn sàng", idempotency_key="nc-1"
+        )
+    # then
+    message.refresh_from_db()
+    assert message.status == Message.Status.NOT_CONFIGURED
+    assert message.sent_at is None and "Chưa cấu hình" in message.last_error
