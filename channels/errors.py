@@ -44,3 +44,8 @@ class StoreNotAllowed(DomainError):
 class NoFulfilmentLocation(InsufficientStock):
     code = "no_fulfilment_location"
     default_message = _("Kênh chưa khai báo kho xuất hàng.")
+
+
+class AlreadyListed(Conflict):
+    code = "already_listed"
+    default_message = _("SKU này đã được đăng trên kênh.")

@@ -159,6 +159,10 @@ def listing_list() -> QuerySet[Listing]:
     )
 
 
+def listing_get(pk: int) -> Listing | None:
+    return listing_list().filter(pk=pk).first()
+
+
 def sync_status_summary() -> list[dict]:
     """Per channel: its set-up (credentials, what it receives, fulfilment locations), listings
     by state, and per field (price, stock, content) how many the channel does not hold yet.

@@ -26,6 +26,7 @@ from o2o_site.api import DomainError
 
 from . import conf
 from .errors import (
+    AlreadyListed,
     ChannelNotFound,
     InsufficientStock,
     InvalidInput,
@@ -68,10 +69,13 @@ def product_create(
     brand: str = "",
     category: str = "",
     launch_date: dt.date | None = None,
+    channels: Sequence[str] = (),
 ) -> Product:
-    """Creates a product and its SKUs (`code`, `barcode`, `price`, `options`).
+    """Creates a product and its SKUs (`code`, `barcode`, `price`, `options`), and lists every
+    new SKU on the `channels` given by code (default rule: base price, all the stock).
 
-    Raises InvalidInput when the name is empty, a SKU code repeats or already exists.
+    Raises InvalidInput when the name is empty, a SKU code repeats or already exists, or a
+    channel code is unknown (nothing is written then).
     """
     name = (name or "").strip()
     fields: dict[str, list[str]] = {}
@@ -92,6 +96,11 @@ def product_create(
     for i, code in enumerate(codes):
         if code in existing:
             fields[f"skus.{i}.code"] = [_("Mã SKU %(code)s đã tồn tại.") % {"code": code}]
+    wanted_channels = list(dict.fromkeys(str(c).strip() for c in channels or ()))
+    found = {c.code: c for c in SalesChannel.objects.filter(code__in=wanted_channels)}
+    unknown = [c for c in wanted_channels if c not in found]
+    if unknown:
+        fields["channels"] = [_("Không tìm thấy kênh: %(codes)s.") % {"codes": ", ".join(unknown)}]
     if fields:
         raise InvalidInput(_("Dữ liệu sản phẩm không hợp lệ."), fields=fields)
     with transaction.atomic():
@@ -110,6 +119,8 @@ def product_create(
                 for code, spec in zip(codes, skus, strict=True)
             ]
         )
+        for code in wanted_channels:
+            listings_create_for_channel(channel=found[code], skus=SKU.objects.filter(product=product))
     return product
 
 
@@ -351,6 +362,60 @@ def channel_locations_set(*, channel: SalesChannel, locations: Sequence[Store]) 
             )
         listings_refresh(listings=Listing.objects.filter(channel=channel), price=False)
     return list(locations)
+
+
+def listing_create(
+    *,
+    sku: SKU,
+    channel: SalesChannel,
+    price_override: int | None = None,
+    markup_percent: int | None = None,
+    allocation_percent: int = 100,
+    safety_buffer: int = 0,
+    external_id: str = "",
+) -> Listing:
+    """Publishes a SKU on a channel: an explicit price or a markup on the base price, a share of
+    the channel's sellable stock and a safety buffer. Pending at once (or not configured).
+
+    Raises InvalidInput (both prices, out-of-range values, a counter channel) or AlreadyListed;
+    the unique (sku, channel) index decides between two racing creates.
+    """
+    fields: dict[str, list[str]] = {}
+    if price_override is not None and markup_percent is not None:
+        fields["price_override"] = [_("Chỉ nhập giá riêng hoặc phần trăm cộng thêm, không cả hai.")]
+    if price_override is not None and (not isinstance(price_override, int) or price_override < 0):
+        fields["price_override"] = [_("Giá phải là số nguyên VND không âm.")]
+    if markup_percent is not None and not 0 <= markup_percent <= 500:
+        fields["markup_percent"] = [_("Phần trăm cộng thêm từ 0 đến 500.")]
+    if not 0 <= allocation_percent <= 100:
+        fields["allocation_percent"] = [_("Tỉ lệ phân bổ từ 0 đến 100%.")]
+    if safety_buffer < 0:
+        fields["safety_buffer"] = [_("Tồn an toàn không được âm.")]
+    if channel.kind in NO_PUSH_KINDS:
+        fields["channel"] = [_("Kênh bán tại quầy không có tin đăng.")]
+    if fields:
+        raise InvalidInput(_("Dữ liệu tin đăng không hợp lệ."), fields=fields)
+    try:
+        with transaction.atomic():
+            listing = Listing.objects.create(
+                sku=sku,
+                channel=channel,
+                external_id=external_id or sku.code,
+                price_override=price_override,
+                markup_percent=markup_percent or 0,
+                allocation_percent=allocation_percent,
+                safety_buffer=safety_buffer,
+                content_version=sku.product.content_version,
+            )
+            listings_refresh(listings=Listing.objects.filter(pk=listing.pk))
+    except IntegrityError as exc:
+        if Listing.objects.filter(sku=sku, channel=channel).exists():
+            raise AlreadyListed(
+                _("SKU %(sku)s đã được đăng trên %(channel)s.") % {"sku": sku.code, "channel": channel.name}
+            ) from exc
+        raise
+    listing.refresh_from_db()
+    return listing
 
 
 def listing_upsert(

@@ -50,6 +50,9 @@ class ProductIn(serializers.Serializer):
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     launch_date = serializers.DateField(required=False, allow_null=True, default=None)
     skus = SkuIn(many=True, allow_empty=False)
+    channels = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, default=list, max_length=50
+    )
 
 
 class StockOut(serializers.ModelSerializer):
@@ -109,6 +112,16 @@ class ListingOut(serializers.ModelSerializer):
             "last_error",
             "last_synced_at",
         ]
+
+
+class ListingIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    channel = serializers.CharField(max_length=32)
+    price_override = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    markup_percent = serializers.IntegerField(min_value=0, max_value=500, required=False, allow_null=True, default=None)
+    allocation_percent = serializers.IntegerField(min_value=0, max_value=100, required=False, default=100)
+    safety_buffer = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class ListingPriceIn(serializers.Serializer):

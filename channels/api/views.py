@@ -164,6 +164,18 @@ class ListingListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.listing_list()
 
+    @extend_schema(request=s.ListingIn, responses={201: s.ListingOut})
+    def post(self, request):
+        """Publishes a SKU on a channel: 201 with the listing, 409 `already_listed`."""
+        data = s.ListingIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        channel = selectors.channel_get_by_code(v.pop("channel"))
+        if channel is None:
+            raise ChannelNotFound(fields={"channel": [_("Không tìm thấy kênh bán.")]}, status_code=422)
+        listing = services.listing_create(sku=_sku(v.pop("sku")), channel=channel, **v)
+        return Response(s.ListingOut(selectors.listing_get(listing.pk)).data, status=status.HTTP_201_CREATED)
+
 
 class ListingPriceApi(APIView):
     """`POST /api/v1/listings/price/` `{"ids": [...], "price_override" | "markup_percent"}`."""
