@@ -49,3 +49,24 @@ class NoFulfilmentLocation(InsufficientStock):
 class AlreadyListed(Conflict):
     code = "already_listed"
     default_message = _("SKU này đã được đăng trên kênh.")
+
+
+class PickupNotFound(NotFound):
+    code = "not_found"
+    default_message = _("Không tìm thấy đơn với mã nhận hàng này.")
+
+
+class WrongStore(DomainError):
+    code = "wrong_store"
+    status_code = 422
+    default_message = _("Mã nhận hàng thuộc cửa hàng khác.")
+
+
+class AlreadyCollected(Conflict):
+    code = "already_collected"
+    default_message = _("Đơn đã được khách nhận.")
+
+
+class PickupNotReady(Conflict):
+    code = "not_ready"
+    default_message = _("Đơn chưa sẵn sàng để giao cho khách.")

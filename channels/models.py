@@ -284,6 +284,9 @@ class Order(models.Model):
         PENDING = "pending", _("Chờ xác nhận")
         CONFIRMED = "confirmed", _("Đã xác nhận")
         PACKED = "packed", _("Đã đóng gói")
+        # Click & collect: picked at the store, waiting for the customer; then handed over.
+        READY_FOR_PICKUP = "ready_for_pickup", _("Sẵn sàng chờ khách nhận")
+        COLLECTED = "collected", _("Khách đã nhận tại cửa hàng")
         SHIPPED = "shipped", _("Đã giao vận chuyển")
         DELIVERED = "delivered", _("Đã giao")
         CANCELLED = "cancelled", _("Đã hủy")
@@ -317,7 +320,7 @@ class Order(models.Model):
     cashier = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.PENDING)
     fulfilment = models.CharField(_("hình thức"), max_length=10, choices=Fulfilment.choices, default=Fulfilment.SHIP)
     stock_state = models.CharField(max_length=10, choices=StockState.choices, default=StockState.NONE)
     subtotal = MoneyField(_("tạm tính (₫)"), default=0)
@@ -330,6 +333,10 @@ class Order(models.Model):
     reference = models.CharField(_("tham chiếu"), max_length=100, blank=True)
     idempotency_key = models.CharField(max_length=100, blank=True)
     buyer = models.JSONField(_("người mua"), default=dict, blank=True)
+    # Click & collect: the code the customer shows at the counter (set when the order is ready).
+    pickup_code = models.CharField(_("mã nhận hàng"), max_length=12, blank=True)
+    ready_at = models.DateTimeField(_("sẵn sàng lúc"), null=True, blank=True)
+    collected_at = models.DateTimeField(_("khách nhận lúc"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -347,6 +354,10 @@ class Order(models.Model):
                 fields=["idempotency_key"], condition=~models.Q(idempotency_key=""), name="order_unique_idempotency_key"
             ),
             models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_gte_0"),
+            # A pickup code answers one order: the counter looks orders up by it.
+            models.UniqueConstraint(
+                fields=["pickup_code"], condition=~models.Q(pickup_code=""), name="order_unique_pickup_code"
+            ),
         ]
         indexes = [
             models.Index(fields=["channel", "status", "placed_at"], name="order_chan_status_at"),
@@ -355,6 +366,12 @@ class Order(models.Model):
             # `order_find` matches our number case-insensitively (UPPER(number) = UPPER(q)):
             # without this the unique index on `number` is useless and every lookup scans.
             models.Index(Upper("number"), name="order_number_upper"),
+            # The store's pickup task list: its open pickup orders by status.
+            models.Index(
+                fields=["store", "status", "placed_at"],
+                condition=models.Q(fulfilment="pickup"),
+                name="order_pickup_store_status",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -423,6 +440,7 @@ class CheckIn(models.Model):
         QR = "qr", _("Quét mã QR")
         WIFI = "wifi", _("Đăng nhập Wi-Fi")
         POS = "pos", _("Nhận diện tại quầy")
+        PICKUP = "pickup", _("Nhận hàng đặt trực tuyến")
         CONSULTATION = "consultation", _("Tư vấn")
 
     customer = models.ForeignKey(

@@ -308,3 +308,67 @@ def feed_rows(listings: Iterable[Listing]) -> list[list[str]]:
             ]
         )
     return rows
+
+
+@dataclass(frozen=True)
+class PickupTask:
+    order: Order
+    items: int
+    due_at: dt.datetime  # to pick: the promise; ready: when it goes back to stock
+    minutes_left: int  # negative: late
+
+    @property
+    def late(self) -> bool:
+        return self.minutes_left < 0
+
+    @property
+    def late_minutes(self) -> int:
+        return -self.minutes_left
+
+
+def pickup_tasks(*, store: Store, now: dt.datetime | None = None) -> dict[str, list[PickupTask]]:
+    """A store's click & collect task list: orders to pick (with the promise countdown, the
+    latest first), ready ones waiting for the customer (with the day they go back to stock)
+    and those collected today. Two queries whatever the number of orders."""
+    from django.utils import timezone
+
+    from . import conf
+
+    now = now or timezone.now()
+    S = Order.Status
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    orders = (
+        Order.objects.filter(store=store, fulfilment=Order.Fulfilment.PICKUP)
+        .filter(
+            Q(status__in=[S.PENDING, S.CONFIRMED, S.PACKED, S.READY_FOR_PICKUP])
+            | Q(status=S.COLLECTED, collected_at__gte=today)
+        )
+        .select_related("customer")
+        .annotate(items=Coalesce(Sum("lines__quantity"), 0))
+        .order_by("placed_at", "pk")
+    )
+    promise = dt.timedelta(minutes=conf.pickup_promise_minutes())
+    hold = dt.timedelta(days=conf.pickup_hold_days())
+    out: dict[str, list[PickupTask]] = {"to_pick": [], "ready": [], "collected": []}
+    for order in orders:
+        if order.status == S.COLLECTED:
+            due, key = order.collected_at, "collected"
+        elif order.status == S.READY_FOR_PICKUP:
+            due, key = order.ready_at + hold, "ready"
+        else:
+            due, key = order.placed_at + promise, "to_pick"
+        minutes = int((due - now).total_seconds() // 60)
+        out[key].append(PickupTask(order=order, items=order.items, due_at=due, minutes_left=minutes))
+    out["collected"].reverse()
+    return out
+
+
+def pickup_order_by_pass(token: str) -> Order | None:
+    """The order a customer's signed pickup link names (None when forged or unknown)."""
+    from django.core import signing
+
+    try:
+        number = signing.loads(token, salt="channels.pickup-pass")
+    except signing.BadSignature:
+        return None
+    return Order.objects.select_related("store").filter(number=number, fulfilment=Order.Fulfilment.PICKUP).first()

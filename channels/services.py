@@ -960,17 +960,47 @@ def _lines_return(order: Order) -> None:
 # ---------------------------------------------------------------------------------------------
 
 S = Order.Status
-# Transitions staff may make by hand.
+# Transitions staff may make by hand, for an order that ships.
 TRANSITIONS: dict[str, set[str]] = {
     S.PENDING: {S.CONFIRMED, S.CANCELLED},
     S.CONFIRMED: {S.PACKED, S.CANCELLED},
     S.PACKED: {S.SHIPPED, S.CANCELLED},
     S.SHIPPED: {S.DELIVERED, S.RETURNED},
     S.DELIVERED: {S.RETURNED},
+    S.READY_FOR_PICKUP: set(),
+    S.COLLECTED: set(),
     S.CANCELLED: set(),
     S.RETURNED: set(),
 }
-_RANK = {S.PENDING: 0, S.CONFIRMED: 1, S.PACKED: 2, S.SHIPPED: 3, S.DELIVERED: 4}
+# A pickup order is picked at the store (ready), then handed over at the counter: never shipped.
+PICKUP_TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING: {S.CONFIRMED, S.READY_FOR_PICKUP, S.CANCELLED},
+    S.CONFIRMED: {S.PACKED, S.READY_FOR_PICKUP, S.CANCELLED},
+    S.PACKED: {S.READY_FOR_PICKUP, S.CANCELLED},
+    S.READY_FOR_PICKUP: {S.COLLECTED, S.CANCELLED},
+    S.COLLECTED: {S.RETURNED},
+    S.SHIPPED: set(),
+    S.DELIVERED: set(),
+    S.CANCELLED: set(),
+    S.RETURNED: set(),
+}
+_RANK = {
+    S.PENDING: 0,
+    S.CONFIRMED: 1,
+    S.PACKED: 2,
+    S.READY_FOR_PICKUP: 3,
+    S.SHIPPED: 3,
+    S.COLLECTED: 4,
+    S.DELIVERED: 4,
+}
+# Statuses whose units have left the building (the reservation is committed).
+_HANDED_OVER = (S.SHIPPED, S.DELIVERED, S.COLLECTED)
+
+
+def order_next_statuses(order: Order) -> list[str]:
+    """The statuses staff may move this order to, in life-cycle order."""
+    table = PICKUP_TRANSITIONS if order.fulfilment == Order.Fulfilment.PICKUP else TRANSITIONS
+    return sorted(table[order.status], key=lambda status: (_RANK.get(status, 9), status))
 
 
 def _import_allows(current: str, new: str) -> bool:
@@ -978,9 +1008,9 @@ def _import_allows(current: str, new: str) -> bool:
     if current == new or current in (S.CANCELLED, S.RETURNED):
         return False
     if new == S.CANCELLED:
-        return current in (S.PENDING, S.CONFIRMED, S.PACKED)
+        return current in (S.PENDING, S.CONFIRMED, S.PACKED, S.READY_FOR_PICKUP)
     if new == S.RETURNED:
-        return current in (S.SHIPPED, S.DELIVERED)
+        return current in _HANDED_OVER
     return _RANK[new] > _RANK[current]
 
 
@@ -1179,7 +1209,7 @@ def _customer_record_status(order: Order) -> None:
 
 def _apply_status(order: Order, new_status: str) -> None:
     """Moves stock for a status change (caller holds the order's row lock)."""
-    if new_status in (S.SHIPPED, S.DELIVERED) and order.stock_state == Order.StockState.RESERVED:
+    if new_status in _HANDED_OVER and order.stock_state == Order.StockState.RESERVED:
         _lines_commit(order)
         order.stock_state = Order.StockState.COMMITTED
     elif new_status == S.CANCELLED and order.stock_state == Order.StockState.RESERVED:
@@ -1268,6 +1298,8 @@ def order_ingest(*, channel_code: str, payload: dict, hold_on_shortage: bool = F
         fulfilment = payload.get("fulfilment") or (Order.Fulfilment.PICKUP if store else Order.Fulfilment.SHIP)
         if fulfilment not in Order.Fulfilment.values:
             raise InvalidInput(fields={"fulfilment": [_("Hình thức giao nhận không hợp lệ.")]})
+        if fulfilment == Order.Fulfilment.PICKUP and (store is None or not store.is_active or store.is_warehouse):
+            raise InvalidInput(fields={"store": [_("Đơn nhận tại cửa hàng cần một cửa hàng đang hoạt động.")]})
         order_spec = {
             "channel": channel,
             "external_id": external_id,
@@ -1459,8 +1491,10 @@ def _order_update_from_channel(order: Order, status: str, updated_at) -> IngestR
 def order_status_change(*, order: Order, status: str, by=None) -> Order:
     """A staff member moves an order along its life cycle; only valid transitions.
 
-    Shipping commits the reservation, cancelling releases it, a return puts goods back.
-    Raises InvalidTransition.
+    Shipping or handing over at the counter commits the reservation, cancelling releases it, a
+    return puts goods back. A pickup order goes ready → collected without being shipped; "ready"
+    gives it a pickup code and tells the customer once, however often it is posted (a repeat
+    changes nothing). Raises InvalidTransition.
     """
     if status not in S.values:
         raise InvalidInput(fields={"status": [_("Trạng thái không hợp lệ.")]})
@@ -1470,21 +1504,210 @@ def order_status_change(*, order: Order, status: str, by=None) -> Order:
             .select_related("channel", "store", "customer")
             .get(pk=order.pk)
         )
-        if status not in TRANSITIONS[locked.status]:
+        if status == locked.status == S.READY_FOR_PICKUP:
+            return locked
+        if status not in order_next_statuses(locked):
             raise InvalidTransition(
                 _("Không thể chuyển đơn từ “%(old)s” sang “%(new)s”.")
                 % {"old": locked.get_status_display(), "new": S(status).label},
                 fields={"status": [_("Chuyển trạng thái không hợp lệ.")]},
             )
-        if locked.is_held and status in (S.CONFIRMED, S.PACKED, S.SHIPPED):
+        if locked.is_held and status in (S.CONFIRMED, S.PACKED, S.SHIPPED, S.READY_FOR_PICKUP, S.COLLECTED):
             raise InvalidTransition(_("Đơn đang chờ kiểm tra: %(reason)s") % {"reason": locked.hold_reason})
-        before = locked.stock_state
-        _apply_status(locked, status)
-        locked.save(update_fields=["status", "stock_state", "updated_at"])
-        if before != locked.stock_state:
-            listings_refresh(sku_ids=set(locked.lines.exclude(sku=None).values_list("sku_id", flat=True)), price=False)
-        _customer_record_status(locked)
+        _order_move(locked, status)
     return locked
+
+
+def _order_move(locked: Order, status: str) -> None:
+    """Applies a checked status change to a locked order: stock, pickup code, timeline, notices."""
+    before = locked.stock_state
+    _apply_status(locked, status)
+    now = timezone.now()
+    fields = ["status", "stock_state", "updated_at"]
+    if status == S.READY_FOR_PICKUP:
+        locked.ready_at = now
+        fields.append("ready_at")
+    elif status == S.COLLECTED:
+        locked.collected_at = now
+        fields.append("collected_at")
+    locked.save(update_fields=fields)
+    if status == S.READY_FOR_PICKUP and not locked.pickup_code:
+        _pickup_code_assign(locked)
+    if before != locked.stock_state:
+        lines = list(locked.lines.exclude(sku=None).values_list("sku_id", "location_id"))
+        listings_refresh(
+            sku_ids={sku_id for sku_id, _loc in lines}, location_ids={loc for _sku, loc in lines}, price=False
+        )
+    _customer_record_status(locked)
+    if status == S.READY_FOR_PICKUP:
+        _pickup_notify(locked, kind="ready")
+
+
+PICKUP_CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B: easy to read out
+
+
+def _pickup_code_assign(order: Order) -> None:
+    """Gives the order a pickup code nobody else holds (the unique index decides)."""
+    for _attempt in range(8):
+        code = "".join(secrets.choice(PICKUP_CODE_ALPHABET) for _ in range(6))
+        try:
+            with transaction.atomic():
+                Order.objects.filter(pk=order.pk).update(pickup_code=code)
+        except IntegrityError:
+            continue
+        order.pickup_code = code
+        return
+    raise RuntimeError("no free pickup code after 8 tries")
+
+
+def pickup_code_normalize(code: str) -> str:
+    return "".join(ch for ch in str(code or "").upper() if ch.isalnum())[:12]
+
+
+def pickup_pass_url(order: Order) -> str:
+    """The customer's link: the pickup code and its QR, signed so it cannot be guessed."""
+    from django.conf import settings
+    from django.core import signing
+    from django.urls import reverse
+
+    token = signing.dumps(order.number, salt="channels.pickup-pass", compress=True)
+    return settings.SITE_URL + reverse("channels:pickup-pass", args=[token])
+
+
+def _pickup_notify(order: Order, *, kind: str) -> None:
+    """Tells the customer (ZNS, SMS fallback) once per order and kind: ready, or released."""
+    if order.customer_id is None:
+        return
+    from customers import services as customer_services
+
+    store = order.store.name if order.store_id else ""
+    until = timezone.localtime(order.ready_at + dt.timedelta(days=conf.pickup_hold_days())) if order.ready_at else None
+    if kind == "ready":
+        body = _(
+            "Đơn %(number)s đã sẵn sàng tại %(store)s. Mã nhận hàng: %(code)s (mã QR: %(link)s). "
+            "Cửa hàng giữ hàng đến %(until)s."
+        ) % {
+            "number": order.number,
+            "store": store,
+            "code": order.pickup_code,
+            "link": pickup_pass_url(order),
+            "until": f"{until:%H:%M %d/%m}" if until else "",
+        }
+    else:
+        body = _("Đơn %(number)s đã quá hạn nhận tại %(store)s nên cửa hàng đã hủy giữ hàng.") % {
+            "number": order.number,
+            "store": store,
+        }
+    try:
+        customer_services.message_send(
+            customer=order.customer,
+            channel="zns",
+            fallback_channel="sms",
+            purpose="service",
+            body=body,
+            template_id=f"pickup_{kind}",
+            params={"order": order.number, "store": store, "code": order.pickup_code},
+            idempotency_key=f"pickup-{kind}:{order.number}",
+            ref_type="order",
+            ref_id=order.number,
+        )
+    except DomainError as exc:  # no phone, no consent: the order moves on, the reason is logged
+        logger.info("channels: pickup %s notice for %s not sent: %s", kind, order.number, exc.message)
+
+
+def _can_act_at(user, store: Store) -> bool:
+    from o2o_site.roles import Role, has_role
+
+    return has_role(user, Role.MANAGER) or store.staff.filter(pk=user.pk).exists()
+
+
+def pickup_mark_ready(*, order: Order, by) -> Order:
+    """The store picked a pickup order: it is ready, the customer gets the code (once).
+    Raises StoreNotAllowed for staff of another store, InvalidTransition."""
+    if order.fulfilment != Order.Fulfilment.PICKUP or order.store_id is None:
+        raise InvalidTransition(_("Đơn này không phải đơn nhận tại cửa hàng."))
+    if not _can_act_at(by, order.store):
+        raise StoreNotAllowed()
+    return order_status_change(order=order, status=S.READY_FOR_PICKUP, by=by)
+
+
+def pickup_collect(*, store: Store, code: str, by) -> Order:
+    """The customer shows the pickup code at the counter: the order is collected (stock leaves
+    the store), and the visit is a check-in on the customer's timeline.
+
+    Raises StoreNotAllowed (not staff of `store`), PickupNotFound, WrongStore (naming the
+    order's store), AlreadyCollected, PickupNotReady.
+    """
+    from .errors import AlreadyCollected, PickupNotFound, PickupNotReady, WrongStore
+
+    code = pickup_code_normalize(code)
+    if not code:
+        raise InvalidInput(fields={"code": [_("Vui lòng nhập mã nhận hàng.")]})
+    if not _can_act_at(by, store):
+        raise StoreNotAllowed()
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("channel", "store", "customer")
+            .filter(pickup_code=code)
+            .first()
+        )
+        if order is None:
+            raise PickupNotFound(fields={"code": [_("Không có đơn nào với mã này.")]})
+        if order.store_id != store.pk:
+            raise WrongStore(
+                _("Mã này thuộc đơn nhận tại %(store)s, không phải %(here)s.")
+                % {"store": order.store.name if order.store_id else "?", "here": store.name},
+                fields={"store": [order.store.code if order.store_id else ""]},
+            )
+        if order.status == S.COLLECTED:
+            raise AlreadyCollected(
+                _("Đơn %(number)s đã được nhận lúc %(when)s.")
+                % {"number": order.number, "when": f"{timezone.localtime(order.collected_at):%H:%M %d/%m/%Y}"}
+            )
+        if order.status != S.READY_FOR_PICKUP:
+            raise PickupNotReady(
+                _("Đơn %(number)s đang ở trạng thái “%(status)s”, chưa sẵn sàng để giao.")
+                % {"number": order.number, "status": order.get_status_display()}
+            )
+        _order_move(order, S.COLLECTED)
+        if order.customer_id:
+            checkin_record(
+                store=store,
+                method=CheckIn.Method.PICKUP,
+                customer=order.customer,
+                note=_("Nhận đơn %(number)s") % {"number": order.number},
+                by=by,
+            )
+    return order
+
+
+def pickups_release_uncollected(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Ready pickups the customer did not collect within the hold days go back to stock (the
+    order is cancelled, the reservation released) and the customer is told once. Periodic;
+    safe to run twice. Returns the orders released."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=conf.pickup_hold_days())
+    due = list(
+        Order.objects.filter(fulfilment=Order.Fulfilment.PICKUP, status=S.READY_FOR_PICKUP, ready_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    released = 0
+    for pk in due:
+        with transaction.atomic():
+            locked = (
+                Order.objects.select_for_update(of=("self",))
+                .select_related("channel", "store", "customer")
+                .filter(pk=pk, status=S.READY_FOR_PICKUP, ready_at__lt=cutoff)
+                .first()
+            )
+            if locked is None:
+                continue
+            _order_move(locked, S.CANCELLED)
+            _pickup_notify(locked, kind="released")
+            released += 1
+    return released
 
 
 def store_sale_create(
@@ -1608,7 +1831,7 @@ def order_release_hold(*, order: Order) -> Order:
         if status not in (S.CANCELLED, S.RETURNED):
             _lines_reserve(locked, lines)
             locked.stock_state = Order.StockState.RESERVED
-            if status in (S.SHIPPED, S.DELIVERED):
+            if status in _HANDED_OVER:
                 _lines_commit(locked)
                 locked.stock_state = Order.StockState.COMMITTED
         locked.is_held = False

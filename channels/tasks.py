@@ -53,3 +53,11 @@ def inbound_due() -> int:
     for pk in ids:
         services.inbound_event_process(event_id=pk)
     return len(ids)
+
+
+@shared_task(name="channels.pickups_release_due")
+def pickups_release_due() -> int:
+    """Ready pickups not collected within the hold days go back to stock (periodic)."""
+    from . import services
+
+    return services.pickups_release_uncollected()

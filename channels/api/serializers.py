@@ -190,11 +190,19 @@ class OrderOut(serializers.ModelSerializer):
             "updated_at",
             "is_held",
             "hold_reason",
+            "pickup_code",
+            "ready_at",
+            "collected_at",
             "lines",
         ]
 
     def get_store(self, order) -> str | None:
         return order.store.code if order.store_id else None
+
+
+class PickupCollectIn(serializers.Serializer):
+    store = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=40)
 
 
 class OrderStatusIn(serializers.Serializer):

@@ -320,3 +320,22 @@ class CheckInListCreateApi(generics.ListAPIView):
             by=request.user,
         )
         return Response(s.CheckInOut(checkin).data, status=status.HTTP_201_CREATED)
+
+
+class PickupCollectApi(APIView):
+    """`POST /api/v1/pickups/collect/` `{"store", "code"}`: the customer collects at the counter.
+
+    200 with the order; 422 `wrong_store` (the message names the right store), 409
+    `already_collected`, 404 `not_found`; 403 for staff of another store.
+    """
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.CASHIER]
+
+    @extend_schema(request=s.PickupCollectIn, responses=s.OrderOut)
+    def post(self, request):
+        data = s.PickupCollectIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        store = _location(data.validated_data["store"], "store")
+        order = services.pickup_collect(store=store, code=data.validated_data["code"], by=request.user)
+        return Response(s.OrderOut(selectors.order_find(order.number)).data)
