@@ -70,3 +70,9 @@ class AlreadyCollected(Conflict):
 class PickupNotReady(Conflict):
     code = "not_ready"
     default_message = _("Đơn chưa sẵn sàng để giao cho khách.")
+
+
+class TooManyReturned(DomainError):
+    code = "too_many"
+    status_code = 422
+    default_message = _("Số lượng trả nhiều hơn số đã bán.")

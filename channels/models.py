@@ -400,6 +400,42 @@ class OrderLine(models.Model):
         return f"{self.sku_code} × {self.quantity}"
 
 
+class OrderReturn(models.Model):
+    """Goods of an order brought back, at any store: where they went and in what state."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns", verbose_name=_("đơn hàng"))
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="returns", verbose_name=_("cửa hàng nhận"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phiếu trả hàng")
+        verbose_name_plural = _("phiếu trả hàng")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}@{self.store_id}"
+
+
+class OrderReturnLine(models.Model):
+    class Condition(models.TextChoices):
+        SELLABLE = "sellable", _("Bán lại được")
+        DAMAGED = "damaged", _("Hư hỏng")
+
+    order_return = models.ForeignKey(OrderReturn, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("số lượng"))
+    condition = models.CharField(_("tình trạng"), max_length=10, choices=Condition.choices)
+
+    class Meta:
+        verbose_name = _("dòng trả hàng")
+        verbose_name_plural = _("dòng trả hàng")
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="returnline_quantity_gt_0")]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} × {self.quantity} ({self.condition})"
+
+
 class InboundEvent(models.Model):
     """A raw webhook delivery, stored before anything else so it is acknowledged at once.
 

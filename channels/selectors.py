@@ -22,6 +22,8 @@ from .models import (
     Listing,
     Order,
     OrderLine,
+    OrderReturn,
+    OrderReturnLine,
     SalesChannel,
     Stock,
     Store,
@@ -372,3 +374,16 @@ def pickup_order_by_pass(token: str) -> Order | None:
     except signing.BadSignature:
         return None
     return Order.objects.select_related("store").filter(number=number, fulfilment=Order.Fulfilment.PICKUP).first()
+
+
+def order_return_get(pk: int) -> OrderReturn | None:
+    """A return with its store, lines (SKU loaded) and its order as `order_find` loads it."""
+    receipt = (
+        OrderReturn.objects.select_related("store")
+        .prefetch_related(Prefetch("lines", queryset=OrderReturnLine.objects.select_related("sku").order_by("pk")))
+        .filter(pk=pk)
+        .first()
+    )
+    if receipt is not None:
+        receipt.order = _orders_qs().get(pk=receipt.order_id)
+    return receipt

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -44,6 +44,8 @@ from .models import (
     Listing,
     Order,
     OrderLine,
+    OrderReturn,
+    OrderReturnLine,
     Product,
     SalesChannel,
     Stock,
@@ -1708,6 +1710,134 @@ def pickups_release_uncollected(*, now: dt.datetime | None = None, limit: int = 
             _pickup_notify(locked, kind="released")
             released += 1
     return released
+
+
+def order_return_receive(*, order: Order, store: Store, lines: Sequence[dict], by=None) -> OrderReturn:
+    """Takes goods of a handed-over order back at any store: sellable units join that store's
+    stock, damaged ones are written in its ledger only; the customer's timeline says where.
+    Once every unit is back the order is returned and its purchase and points are reversed
+    (once: customers' reversal is idempotent). Lines are `{"sku", "quantity", "condition"}`.
+
+    The order row is locked, so two returns at once cannot give back more than was sold.
+    Raises InvalidInput, StoreNotAllowed (staff of another store), InvalidTransition (not handed
+    over yet: cancel it instead) and TooManyReturned (more than sold, counting earlier returns).
+    """
+    from .errors import TooManyReturned
+
+    fields: dict[str, list[str]] = {}
+    wanted: dict[str, list[tuple[int, str]]] = {}
+    if not isinstance(lines, (list, tuple)) or not lines:
+        fields["lines"] = [_("Cần ít nhất một dòng trả hàng.")]
+    for i, line in enumerate(lines or []):
+        code = str(line.get("sku") or "").strip()
+        qty = line.get("quantity")
+        condition = line.get("condition") or OrderReturnLine.Condition.SELLABLE
+        if not code:
+            fields[f"lines.{i}.sku"] = [_("Vui lòng nhập mã SKU.")]
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+            fields[f"lines.{i}.quantity"] = [_("Số lượng phải là số nguyên dương.")]
+        if condition not in OrderReturnLine.Condition.values:
+            fields[f"lines.{i}.condition"] = [_("Tình trạng phải là bán lại được hoặc hư hỏng.")]
+        if f"lines.{i}.sku" not in fields and f"lines.{i}.quantity" not in fields:
+            wanted.setdefault(code, []).append((qty, condition))
+    if fields:
+        raise InvalidInput(_("Dữ liệu trả hàng không hợp lệ."), fields=fields)
+    if by is not None and not _can_act_at(by, store):
+        from o2o_site.roles import Role, has_role
+
+        if not has_role(by, Role.INVENTORY):
+            raise StoreNotAllowed()
+    with transaction.atomic():
+        locked = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("channel", "store", "customer")
+            .get(pk=order.pk)
+        )
+        if locked.status not in _HANDED_OVER or locked.stock_state != Order.StockState.COMMITTED:
+            raise InvalidTransition(
+                _("Đơn đang ở trạng thái “%(status)s”: chỉ nhận trả hàng đã giao cho khách.")
+                % {"status": locked.get_status_display()}
+            )
+        sold: dict[str, tuple[int, int]] = {}
+        for sku_id, code, qty in locked.lines.exclude(sku=None).values_list("sku_id", "sku_code", "quantity"):
+            sold[code] = (sku_id, sold.get(code, (sku_id, 0))[1] + qty)
+        back = dict(
+            OrderReturnLine.objects.filter(order_return__order=locked)
+            .values("sku_id")
+            .annotate(n=Sum("quantity"))
+            .values_list("sku_id", "n")
+        )
+        too_many: dict[str, list[str]] = {}
+        for i, line in enumerate(lines):
+            code = str(line.get("sku")).strip()
+            if code not in sold:
+                too_many[f"lines.{i}.sku"] = [_("SKU %(sku)s không có trong đơn.") % {"sku": code}]
+                continue
+            sku_id, quantity = sold[code]
+            asked = sum(q for q, _c in wanted[code])
+            if back.get(sku_id, 0) + asked > quantity:
+                too_many[f"lines.{i}.quantity"] = [
+                    _("Đơn bán %(sold)s, đã trả %(back)s: còn trả được %(left)s.")
+                    % {"sold": quantity, "back": back.get(sku_id, 0), "left": quantity - back.get(sku_id, 0)}
+                ]
+        if too_many:
+            raise TooManyReturned(fields=too_many)
+        receipt = OrderReturn.objects.create(order=locked, store=store, created_by=by)
+        rows = [
+            OrderReturnLine(order_return=receipt, sku_id=sold[code][0], quantity=qty, condition=condition)
+            for code, parts in wanted.items()
+            for qty, condition in parts
+        ]
+        OrderReturnLine.objects.bulk_create(rows)
+        sellable: dict[int, int] = {}
+        for row in rows:
+            if row.condition == OrderReturnLine.Condition.SELLABLE:
+                sellable[row.sku_id] = sellable.get(row.sku_id, 0) + row.quantity
+        Stock.objects.bulk_create([Stock(sku_id=pk, location=store) for pk in sorted(sellable)], ignore_conflicts=True)
+        for sku_id in sorted(sellable):  # SKU order, as every stock writer locks
+            Stock.objects.filter(sku_id=sku_id, location=store).update(on_hand=F("on_hand") + sellable[sku_id])
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    sku_id=row.sku_id,
+                    location=store,
+                    kind=StockMovement.Kind.RETURN,
+                    on_hand_delta=row.quantity if row.condition == OrderReturnLine.Condition.SELLABLE else 0,
+                    order=locked,
+                    created_by=by,
+                    note=_("Hàng hư hỏng, không bán lại") if row.condition == OrderReturnLine.Condition.DAMAGED else "",
+                )
+                for row in rows
+            ]
+        )
+        if sellable:
+            listings_refresh(sku_ids=list(sellable), location_ids=[store.pk], price=False)
+        everything_back = all(
+            back.get(sku_id, 0) + sum(q for q, _c in wanted.get(code, [])) >= quantity
+            for code, (sku_id, quantity) in sold.items()
+        )
+        if everything_back:
+            locked.status = S.RETURNED
+            locked.stock_state = Order.StockState.RELEASED
+            locked.save(update_fields=["status", "stock_state", "updated_at"])
+        if locked.customer_id:
+            from customers import services as customer_services
+
+            if everything_back:
+                customer_services.record_purchase_reversal(customer=locked.customer, order_ref=locked.number)
+            units = sum(row.quantity for row in rows)
+            customer_services.record_activity(
+                customer=locked.customer,
+                kind="order",
+                channel="store",
+                store_code=store.code,
+                summary=_("Trả %(n)s sản phẩm của đơn %(number)s tại %(store)s")
+                % {"n": units, "number": locked.number, "store": store.name},
+                ref_type="order_return",
+                ref_id=str(receipt.pk),
+                data={"order": locked.number, "store": store.code, "all_returned": everything_back},
+            )
+    return receipt
 
 
 def store_sale_create(

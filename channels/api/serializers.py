@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import SKU, CheckIn, Listing, Order, Product, SalesChannel, Stock, Store
+from ..models import SKU, CheckIn, Listing, Order, OrderReturnLine, Product, SalesChannel, Stock, Store
 
 
 class StoreOut(serializers.ModelSerializer):
@@ -228,3 +228,28 @@ class CheckInIn(serializers.Serializer):
         child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=dict
     )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ReturnLineIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    condition = serializers.ChoiceField(choices=OrderReturnLine.Condition.choices, default="sellable")
+
+
+class OrderReturnIn(serializers.Serializer):
+    store = serializers.CharField(max_length=32)
+    lines = ReturnLineIn(many=True, allow_empty=False, max_length=500)
+
+
+class ReturnLineOut(serializers.Serializer):
+    sku = serializers.CharField(source="sku.code")
+    quantity = serializers.IntegerField()
+    condition = serializers.CharField()
+
+
+class OrderReturnOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    store = serializers.CharField(source="store.code")
+    created_at = serializers.DateTimeField()
+    lines = ReturnLineOut(many=True)
+    order = OrderOut()

@@ -339,3 +339,28 @@ class PickupCollectApi(APIView):
         store = _location(data.validated_data["store"], "store")
         order = services.pickup_collect(store=store, code=data.validated_data["code"], by=request.user)
         return Response(s.OrderOut(selectors.order_find(order.number)).data)
+
+
+class OrderReturnApi(APIView):
+    """`POST /api/v1/orders/{number}/return/` `{"store", "lines": [{"sku", "quantity", "condition"}]}`:
+    goods back at that store (201); more than was sold → 422 `too_many`."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.INVENTORY, Role.CASHIER]
+
+    @extend_schema(request=s.OrderReturnIn, responses={201: s.OrderReturnOut})
+    def post(self, request, number: str):
+        order = selectors.order_find(number)
+        if order is None:
+            raise NotFound(_("Không tìm thấy đơn hàng."))
+        data = s.OrderReturnIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        receipt = services.order_return_receive(
+            order=order,
+            store=_location(v["store"], "store"),
+            lines=[dict(line) for line in v["lines"]],
+            by=request.user,
+        )
+        receipt = selectors.order_return_get(receipt.pk)
+        return Response(s.OrderReturnOut(receipt).data, status=status.HTTP_201_CREATED)
