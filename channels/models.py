@@ -111,6 +111,14 @@ class Product(models.Model):
     brand = models.CharField(_("thương hiệu"), max_length=100, blank=True)
     category = models.CharField(_("danh mục"), max_length=100, blank=True)
     launch_date = models.DateField(_("ngày ra mắt"), null=True, blank=True)
+    # What catalogue feeds need (Google/Facebook refuse an item without an image or a page).
+    image_url = models.URLField(_("ảnh sản phẩm (URL)"), max_length=500, blank=True)
+    web_url = models.URLField(
+        _("trang sản phẩm trên website"),
+        max_length=500,
+        blank=True,
+        help_text=_("Để trống: dùng trang sản phẩm công khai của hệ thống."),
+    )
     is_active = models.BooleanField(_("đang bán"), default=True)
     # Bumped on every change of what a channel shows (name, description, brand…): listings
     # compare it with the version they last pushed.

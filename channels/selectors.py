@@ -281,35 +281,87 @@ def channels_active(kinds: Iterable[str] | None = None) -> list[SalesChannel]:
 
 
 def feed_listings(*, channel: SalesChannel) -> list[Listing]:
-    """The listings a channel's catalogue feed holds (active ones), SKU and product loaded."""
+    """The listings a channel's catalogue feed holds (active ones), SKU and product loaded,
+    with `variants`: how many SKUs the product has (one query)."""
     return list(
         Listing.objects.filter(channel=channel, is_active=True)
         .select_related("sku", "sku__product")
+        .annotate(variants=Count("sku__product__skus"))
         .order_by("sku__code")
     )
 
 
-def feed_rows(listings: Iterable[Listing]) -> list[list[str]]:
-    """One feed row per listing, in `adapters.feed.FEED_COLUMNS` order (no queries)."""
-    from django.conf import settings
+COLOR_KEYS = ("màu", "mau", "color", "colour")
+SIZE_KEYS = ("size", "cỡ", "kích cỡ", "kich co")
 
-    rows = []
+
+def _option(options: dict, keys: tuple[str, ...]) -> str:
+    lowered = {str(k).strip().lower(): v for k, v in (options or {}).items()}
+    return next((str(lowered[k]) for k in keys if lowered.get(k)), "")
+
+
+def _gtin(barcode: str) -> str:
+    code = (barcode or "").strip()
+    return code if code.isdigit() and len(code) in (8, 12, 13, 14) else ""
+
+
+def feed_rows(listings: Iterable[Listing]) -> tuple[list[list[str]], dict[int, str]]:
+    """The feed's rows (in `adapters.feed.FEED_COLUMNS` order) and the listings left out with
+    the reason ({listing id: the missing required attributes}). No queries."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from .adapters.feed import FEED_COLUMNS, REQUIRED
+
+    rows, refused = [], {}
     for listing in listings:
-        sku = listing.sku
-        rows.append(
-            [
-                sku.code,
-                sku.product.name,
-                sku.product.description[:5000],
-                "in stock" if listing.published_quantity > 0 else "out of stock",
-                "new",
-                f"{listing.price} VND",
-                sku.product.brand,
-                sku.barcode,
-                f"{settings.SITE_URL}/p/{sku.code}",
-            ]
+        sku, product = listing.sku, listing.sku.product
+        variants = getattr(listing, "variants", 1) or 1
+        color, size = _option(sku.options, COLOR_KEYS), _option(sku.options, SIZE_KEYS)
+        title = product.name
+        if variants > 1:
+            title = " - ".join([product.name, *[str(v) for v in (sku.options or {}).values() if v]])
+        gtin = _gtin(sku.barcode)
+        values = {
+            "id": sku.code[:50],
+            "item_group_id": f"P{product.pk}" if variants > 1 else "",
+            "title": title[:150],
+            "description": (product.description or product.name)[:5000],
+            "link": product.web_url or settings.SITE_URL + reverse("channels:product-page", args=[sku.code]),
+            "image_link": product.image_url,
+            "availability": "in_stock" if listing.published_quantity > 0 else "out_of_stock",
+            "price": f"{listing.price} VND",
+            "condition": "new",
+            "brand": product.brand[:70],
+            "gtin": gtin,
+            "identifier_exists": "yes" if gtin else "no",
+            "color": color[:100],
+            "size": size[:100],
+        }
+        missing = [name for name in REQUIRED if not values[name]]
+        if missing:
+            refused[listing.pk] = _("Thiếu thông tin bắt buộc của Google/Facebook: %(fields)s") % {
+                "fields": ", ".join(missing)
+            }
+            continue
+        rows.append([values[name] for name in FEED_COLUMNS])
+    return rows, refused
+
+
+def product_page(code: str) -> dict | None:
+    """The public product page of a SKU: the product, its price and the stores holding it."""
+    sku = SKU.objects.select_related("product").filter(code=code, is_active=True, product__is_active=True).first()
+    if sku is None:
+        return None
+    stores = list(
+        Store.objects.filter(
+            is_active=True, is_warehouse=False, stock__sku=sku, stock__on_hand__gt=F("stock__reserved")
         )
-    return rows
+        .order_by("code")
+        .distinct()
+    )
+    return {"sku": sku, "product": sku.product, "stores": stores}
 
 
 @dataclass(frozen=True)

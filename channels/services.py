@@ -71,6 +71,8 @@ def product_create(
     brand: str = "",
     category: str = "",
     launch_date: dt.date | None = None,
+    image_url: str = "",
+    web_url: str = "",
     channels: Sequence[str] = (),
 ) -> Product:
     """Creates a product and its SKUs (`code`, `barcode`, `price`, `options`), and lists every
@@ -107,7 +109,13 @@ def product_create(
         raise InvalidInput(_("Dữ liệu sản phẩm không hợp lệ."), fields=fields)
     with transaction.atomic():
         product = Product.objects.create(
-            name=name, description=description, brand=brand, category=category, launch_date=launch_date
+            name=name,
+            description=description,
+            brand=brand,
+            category=category,
+            launch_date=launch_date,
+            image_url=image_url,
+            web_url=web_url,
         )
         SKU.objects.bulk_create(
             [
@@ -128,7 +136,7 @@ def product_create(
 
 def product_update(*, product: Product, **changes) -> Product:
     """Changes what channels show of a product; its listings become pending (content changed)."""
-    allowed = {"name", "description", "brand", "category", "launch_date", "is_active"}
+    allowed = {"name", "description", "brand", "category", "launch_date", "is_active", "image_url", "web_url"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(fields={k: [_("Không được phép sửa trường này.")] for k in unknown})
@@ -635,20 +643,33 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
     return report
 
 
-def feed_served(*, channel: SalesChannel, served: Sequence[Listing]) -> int:
+def feed_served(*, channel: SalesChannel, served: Sequence[Listing], refused: dict[int, str] | None = None) -> int:
     """The platform fetched the channel's feed holding `served` (as read for the file): those
-    still wanting exactly what was served are now in sync. Returns the listings acknowledged."""
+    still wanting exactly what was served are now in sync. `refused` ({listing id: reason}) were
+    left out of the file because the platform would reject them (no image, no brand…): they
+    fail with that reason, shown on the sync screen. Returns the listings acknowledged."""
+    refused = refused or {}
     report = PushReport(channel=channel.code)
     waiting = [
-        row for row in served if row.sync_state != Listing.SyncState.IN_SYNC or not _acknowledged(row, content=True)
+        row
+        for row in served
+        if row.pk in refused or row.sync_state != Listing.SyncState.IN_SYNC or not _acknowledged(row, content=True)
     ]
+    waiting = [row for row in waiting if not (row.pk in refused and row.sync_state == Listing.SyncState.FAILED)]
     if waiting:
-        _push_results_apply(waiting, {row.pk: None for row in waiting}, report, content=True)
+        results = {row.pk: refused.get(row.pk) for row in waiting}
+        # A refusal is not transient (the next fetch serves the same file): it fails at once.
+        _push_results_apply(waiting, results, report, content=True, max_attempts=1)
     return report.pushed
 
 
 def _push_results_apply(
-    rows: list[Listing], results: dict[int, str | None], report: PushReport, *, content: bool
+    rows: list[Listing],
+    results: dict[int, str | None],
+    report: PushReport,
+    *,
+    content: bool,
+    max_attempts: int | None = None,
 ) -> None:
     """Writes a batch's outcome in a few statements, whatever the batch size.
 
@@ -657,7 +678,7 @@ def _push_results_apply(
     while in flight stays pending.
     """
     now = timezone.now()
-    max_attempts = conf.sync_max_attempts()
+    max_attempts = max_attempts or conf.sync_max_attempts()
     missing = _("Kênh không trả kết quả cho SKU này.")
     ok = [row for row in rows if row.pk in results and results[row.pk] is None]
     failed = [row for row in rows if row not in ok]

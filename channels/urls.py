@@ -15,4 +15,5 @@ urlpatterns = [
     path("channels/stores/<slug:code>/qr/", views.store_qr, name="store-qr"),
     path("channels/feeds/<slug:code>.tsv", views.channel_feed, name="feed"),
     path("s/<slug:code>/", views.store_checkin, name="store-checkin"),
+    path("p/<str:code>/", views.product_page, name="product-page"),
 ]

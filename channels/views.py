@@ -218,8 +218,9 @@ def channel_feed(request, code: str):
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(FEED_COLUMNS)
-    writer.writerows(selectors.feed_rows(listings))
-    services.feed_served(channel=channel, served=listings)
+    rows, refused = selectors.feed_rows(listings)
+    writer.writerows(rows)
+    services.feed_served(channel=channel, served=listings, refused=refused)
     return HttpResponse(out.getvalue(), content_type="text/tab-separated-values; charset=utf-8")
 
 
@@ -274,3 +275,11 @@ def pickup_pass(request, token: str):
         "channels/pickup_pass.html",
         {"title": _("Mã nhận hàng"), "order": order, "svg": buffer.getvalue().decode()},
     )
+
+
+def product_page(request, code: str):
+    """The public product page feeds link to (when the product has no website page of its own)."""
+    found = selectors.product_page(code)
+    if found is None:
+        raise Http404
+    return render(request, "channels/product_page.html", {"title": found["product"].name, **found})

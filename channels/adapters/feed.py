@@ -10,7 +10,27 @@ from __future__ import annotations
 
 from .base import ChannelAdapter
 
-FEED_COLUMNS = ["id", "title", "description", "availability", "condition", "price", "brand", "gtin", "link"]
+# Google Merchant Center's product data specification (also read by Facebook/Instagram catalogues):
+# required id, title, description, link, image_link, availability, price; brand and gtin (or
+# identifier_exists = no) for new products; condition; item_group_id + color/size for variants.
+FEED_COLUMNS = [
+    "id",
+    "item_group_id",
+    "title",
+    "description",
+    "link",
+    "image_link",
+    "availability",
+    "price",
+    "condition",
+    "brand",
+    "gtin",
+    "identifier_exists",
+    "color",
+    "size",
+]
+# Without these the platform refuses the item: such a listing is left out of the file, failed.
+REQUIRED = ["id", "title", "description", "link", "image_link", "availability", "price", "brand"]
 
 
 class FeedAdapter(ChannelAdapter):

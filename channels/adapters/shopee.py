@@ -45,6 +45,12 @@ def _id(value: str):
     return int(value) if str(value).isdigit() else value
 
 
+def model_id(item: ListingPush):
+    """A model of a multi-variant item is its own id; a single-SKU item has no model: Shopee
+    expects `model_id` 0 there (the listing's external id is then the item id)."""
+    return _id(item.external_id) if item.external_parent_id else 0
+
+
 class ShopeeAdapter(ChannelAdapter):
     kind = "shopee"
     batch_size = 50
@@ -93,19 +99,19 @@ class ShopeeAdapter(ChannelAdapter):
                     (
                         "/api/v2/product/update_price",
                         "price_list",
-                        lambda m: {"model_id": _id(m.external_id), "original_price": m.price},
+                        lambda m: {"model_id": model_id(m), "original_price": m.price},
                     ),
                     (
                         "/api/v2/product/update_stock",
                         "stock_list",
-                        lambda m: {"model_id": _id(m.external_id), "seller_stock": [{"stock": m.quantity}]},
+                        lambda m: {"model_id": model_id(m), "seller_stock": [{"stock": m.quantity}]},
                     ),
                 ):
                     response = self._call(path, {"item_id": _id(item_id), key: [build(m) for m in models]})
                     for failure in response.get("failure_list") or []:
                         failed[str(failure.get("model_id"))] = failure.get("failed_reason") or "failed"
                 for m in models:
-                    results[m.listing_id] = failed.get(str(_id(m.external_id)))
+                    results[m.listing_id] = failed.get(str(model_id(m)))
             except AdapterError as exc:
                 for m in models:
                     results[m.listing_id] = str(exc)

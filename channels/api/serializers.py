@@ -33,7 +33,18 @@ class ProductOut(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", "name", "description", "brand", "category", "launch_date", "is_active", "skus"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "brand",
+            "category",
+            "launch_date",
+            "image_url",
+            "web_url",
+            "is_active",
+            "skus",
+        ]
 
 
 class SkuIn(serializers.Serializer):
@@ -49,6 +60,8 @@ class ProductIn(serializers.Serializer):
     brand = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     launch_date = serializers.DateField(required=False, allow_null=True, default=None)
+    image_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    web_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     skus = SkuIn(many=True, allow_empty=False)
     channels = serializers.ListField(
         child=serializers.CharField(max_length=32), required=False, default=list, max_length=50

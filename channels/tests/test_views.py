@@ -148,14 +148,66 @@ def test_store_qr_is_printable_svg(client, manager, store):
 
 
 def test_feed_needs_its_token(client, settings, db):
-    from .factories import ChannelFactory
+    from .factories import ChannelFactory, ProductFactory
 
     channel = ChannelFactory(code="facebook", kind="facebook")
-    services.listing_upsert(sku=SkuFactory(code="FB-1"), channel=channel)
+    product = ProductFactory(brand="Acme", image_url="https://cdn.example.vn/fb-1.jpg")
+    services.listing_upsert(sku=SkuFactory(code="FB-1", product=product), channel=channel)
     settings.CHANNELS_CREDENTIALS = {"facebook": {"feed_token": "abc"}}
     assert client.get("/channels/feeds/facebook.tsv?token=nope").status_code == 404
     feed = client.get("/channels/feeds/facebook.tsv?token=abc")
     assert feed.status_code == 200 and "FB-1" in feed.content.decode()
+
+
+def test_the_feed_has_googles_required_attributes_a_working_link_and_sellable_availability(
+    client, settings, warehouse, store
+):
+    import csv
+    import io
+
+    from .factories import ChannelFactory, ProductFactory
+
+    # given: a Google feed shipping from the warehouse; a two-colour product with images, units
+    # only at a store (not sellable online) for one colour; a product without an image
+    settings.CHANNELS_CREDENTIALS = {"google": {"feed_token": "abc"}}
+    channel = ChannelFactory(code="google", kind="facebook")
+    services.channel_locations_set(channel=channel, locations=[warehouse])
+    shirt = ProductFactory(name="Áo polo", brand="Acme", description="Cotton", image_url="https://cdn.example.vn/p.jpg")
+    red = SkuFactory(code="POLO-DO", product=shirt, options={"màu": "Đỏ"}, barcode="8934567890128")
+    blue = SkuFactory(code="POLO-XANH", product=shirt, options={"màu": "Xanh"}, barcode="")
+    bare = SkuFactory(code="NO-IMG", product=ProductFactory(brand="Acme"))
+    services.stock_receive(sku=red, location=warehouse, quantity=2)
+    services.stock_receive(sku=blue, location=store, quantity=5)
+    for sku in (red, blue, bare):
+        services.listing_upsert(sku=sku, channel=channel)
+    # when
+    feed = client.get("/channels/feeds/google.tsv?token=abc")
+    # then
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(feed.content.decode()), delimiter="\t")}
+    assert set(rows) == {"POLO-DO", "POLO-XANH"}
+    for name in ("id", "title", "description", "link", "image_link", "availability", "price", "brand", "condition"):
+        assert all(row[name] for row in rows.values()), name
+    assert rows["POLO-DO"]["availability"] == "in_stock" and rows["POLO-XANH"]["availability"] == "out_of_stock"
+    assert rows["POLO-DO"]["item_group_id"] == rows["POLO-XANH"]["item_group_id"] != ""
+    assert (rows["POLO-DO"]["color"], rows["POLO-DO"]["gtin"], rows["POLO-DO"]["identifier_exists"]) == (
+        "Đỏ",
+        "8934567890128",
+        "yes",
+    )
+    assert rows["POLO-XANH"]["identifier_exists"] == "no"
+    assert rows["POLO-DO"]["image_link"] == "https://cdn.example.vn/p.jpg"
+    # the product link answers (the public product page)
+    link = rows["POLO-DO"]["link"].split("127.0.0.1:8000", 1)[-1]
+    page = client.get(link)
+    assert page.status_code == 200 and "Áo polo" in page.content.decode()
+    # the served ones are in sync; the one without an image failed with the reason
+    states = dict(Listing.objects.values_list("sku__code", "sync_state"))
+    assert states == {"POLO-DO": "in_sync", "POLO-XANH": "in_sync", "NO-IMG": "failed"}
+    assert "image_link" in Listing.objects.get(sku=bare).last_error
+
+
+def test_the_public_product_page_is_404_for_an_unknown_sku(client, db):
+    assert client.get("/p/NOPE/").status_code == 404
 
 
 def test_goals_rise_month_by_month(client, manager, shopee):
