@@ -21,6 +21,7 @@ class ChannelsConfig(AppConfig):
         register_periodic("channels-sync-due", "channels.sync_due", 60.0)
         register_periodic("channels-inbound-due", "channels.inbound_due", 60.0)
         register_periodic("channels-pickups-release", "channels.pickups_release_due", 900.0)
+        register_periodic("channels-orders-backfill", "channels.orders_backfill_due", 600.0)
         self._register_with_customers()
 
     def _register_with_customers(self) -> None:

@@ -477,6 +477,31 @@ class InboundEvent(models.Model):
         return f"{self.channel_id}/{self.shop_id}/{self.event_id}"
 
 
+class OrderBackfill(models.Model):
+    """Where a channel's order backfill stands: orders updated up to `watermark` were pulled.
+
+    A run claims the row with a lease (`leased_until`, a conditional UPDATE) so two workers
+    never pull the same window; a failed run leaves the watermark where it was.
+    """
+
+    channel = models.OneToOneField(
+        SalesChannel, on_delete=models.CASCADE, related_name="backfill", verbose_name=_("kênh")
+    )
+    watermark = models.DateTimeField(_("đã lấy đơn cập nhật đến"), null=True, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(_("chạy lần cuối"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    orders_seen = models.PositiveIntegerField(_("số đơn đã xem"), default=0)
+    orders_created = models.PositiveIntegerField(_("số đơn bổ sung"), default=0)
+
+    class Meta:
+        verbose_name = _("lấy bù đơn hàng")
+        verbose_name_plural = _("lấy bù đơn hàng")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} ≤ {self.watermark}"
+
+
 class CheckIn(models.Model):
     """An offline action: a customer showed up at a store (QR scan, Wi-Fi login, POS, consultation)."""
 

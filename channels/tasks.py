@@ -61,3 +61,11 @@ def pickups_release_due() -> int:
     from . import services
 
     return services.pickups_release_uncollected()
+
+
+@shared_task(name="channels.orders_backfill_due")
+def orders_backfill_due() -> dict:
+    """Pulls what webhooks missed, per marketplace, from each one's watermark (periodic)."""
+    from . import services
+
+    return {r.channel: {"seen": r.seen, "created": r.created, "error": r.error} for r in services.orders_backfill_due()}

@@ -13,7 +13,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import conf
@@ -161,6 +161,14 @@ class ChannelAdapter:
     def orders_from_event(self, event: dict) -> list[dict]:
         """Our canonical order payloads for one stored event (may call the platform)."""
         return []
+
+    # --- backfill -----------------------------------------------------------------------------
+    pulls_orders = False  # True: the platform's order list can be read by update time
+
+    def orders_updated(self, since, until) -> Iterator[dict]:
+        """Canonical payloads of every order updated in [since, until), page by page (the
+        platform's documented order list call). Raises AdapterError."""
+        return iter(())
 
 
 def all_or_error(items: Sequence[ListingPush], error: str | None) -> dict[int, str | None]:

@@ -134,19 +134,50 @@ class ShopeeAdapter(ChannelAdapter):
 
     def orders_from_event(self, event):
         ordersn = (event.get("data") or {}).get("ordersn") or (event.get("data") or {}).get("order_sn")
+        return self._order_details([ordersn])
+
+    pulls_orders = True
+    LIST_WINDOW_S = 15 * 24 * 3600  # get_order_list takes at most 15 days per call
+
+    def orders_updated(self, since, until):
+        """`/api/v2/order/get_order_list` by update_time (cursor pages of 100, windows of at most
+        15 days), then `get_order_detail` for up to 50 order_sn at a time."""
+        start, end = int(since.timestamp()), int(until.timestamp())
+        while start < end:
+            stop = min(end, start + self.LIST_WINDOW_S)
+            cursor = ""
+            while True:
+                response = self._get(
+                    "/api/v2/order/get_order_list",
+                    time_range_field="update_time",
+                    time_from=start,
+                    time_to=stop,
+                    page_size=100,
+                    cursor=cursor,
+                )
+                sns = [o["order_sn"] for o in response.get("order_list") or [] if o.get("order_sn")]
+                for i in range(0, len(sns), 50):
+                    yield from self._order_details(sns[i : i + 50])
+                if not response.get("more"):
+                    break
+                cursor = str(response.get("next_cursor") or "")
+            start = stop
+
+    def _get(self, path: str, **params) -> dict:
         self._throttle()
-        data = http_json(
-            "GET",
-            self._url(
-                "/api/v2/order/get_order_detail",
-                order_sn_list=ordersn,
-                response_optional_fields="buyer_user_id,buyer_username,item_list,total_amount,recipient_address",
-            ),
-        )
+        data = http_json("GET", self._url(path, **params))
         if data.get("error"):
             raise AdapterError(f"{data.get('error')}: {data.get('message', '')}")
+        return data.get("response") or {}
+
+    def _order_details(self, order_sns: list[str]) -> list[dict]:
+        response = self._get(
+            "/api/v2/order/get_order_detail",
+            order_sn_list=",".join(order_sns),
+            response_optional_fields="buyer_user_id,buyer_username,item_list,total_amount,recipient_address",
+        )
         out = []
-        for order in (data.get("response") or {}).get("order_list") or []:
+        for order in response.get("order_list") or []:
             address = order.get("recipient_address") or {}
             phone = str(address.get("phone") or "")
             out.append(
