@@ -29,8 +29,9 @@ def message_max_attempts() -> int:
 
 
 def sms_adapter() -> str:
-    """`console` (default, logs only) or `http` (the generic HTTP SMS gateway)."""
-    return _get("CUSTOMERS_SMS_ADAPTER", "console")
+    """`http` (the generic HTTP SMS gateway), `console` (logs only: `make run`), or unset: no
+    gateway, messages are `not_configured`."""
+    return _get("CUSTOMERS_SMS_ADAPTER", "none")
 
 
 def sms_gateway_url() -> str:
@@ -46,8 +47,8 @@ def sms_sender() -> str:
 
 
 def zns_adapter() -> str:
-    """`console` (default) or `zalo` (Zalo ZNS API)."""
-    return _get("CUSTOMERS_ZNS_ADAPTER", "console")
+    """`zalo` (Zalo ZNS API), `console` (logs only: `make run`), or unset: not configured."""
+    return _get("CUSTOMERS_ZNS_ADAPTER", "none")
 
 
 def zns_url() -> str:
@@ -59,8 +60,8 @@ def zns_access_token() -> str:
 
 
 def email_adapter() -> str:
-    """`console` (default) or `django` (Django's email backend)."""
-    return _get("CUSTOMERS_EMAIL_ADAPTER", "console")
+    """`django` (Django's email backend), `console` (logs only: `make run`), or unset: not configured."""
+    return _get("CUSTOMERS_EMAIL_ADAPTER", "none")
 
 
 def http_timeout() -> float:

@@ -1194,8 +1194,20 @@ def message_deliver(*, message_id: int) -> str:
             params=message.params,
             idempotency_key=message.idempotency_key,
         )
+        adapter = adapter_for(message.channel)
+        if adapter is None:
+            # No gateway: say so on the row (and on the screens) instead of claiming it went out.
+            message.status = Message.Status.NOT_CONFIGURED
+            message.next_attempt_at = None
+            message.last_error = _("Chưa cấu hình cổng gửi %(channel)s: tin nhắn chưa được gửi.") % {
+                "channel": message.get_channel_display()
+            }
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            if message.fallback_channel:
+                _message_fallback(message)
+            return message.status
         try:
-            provider_id = adapter_for(message.channel).send(outbound)
+            provider_id = adapter.send(outbound)
         except DeliveryError as exc:
             message.last_error = str(exc)[:2000]
             if exc.permanent or message.attempts >= conf.message_max_attempts():
@@ -1667,9 +1679,7 @@ def segment_sync_members(
         # latter as a per-row subplan that went quadratic at 1M customers once it spilled work_mem.
         left = current.filter(~Exists(wanted.filter(pk=OuterRef("customer_id")))).update(left_at=at)
         newcomers = wanted.filter(
-            ~Exists(
-                SegmentMembership.objects.filter(segment=segment, left_at__isnull=True, customer_id=OuterRef("pk"))
-            )
+            ~Exists(SegmentMembership.objects.filter(segment=segment, left_at__isnull=True, customer_id=OuterRef("pk")))
         ).values("pk")
         try:
             select_sql, params = newcomers.query.sql_with_params()
