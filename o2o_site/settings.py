@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "customers",
     "channels",
     "promotions",
+    "collect",
     "support",
     "reports",
 ]

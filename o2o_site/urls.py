@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("customers.api.urls")),
     path("", include("channels.api.urls")),
     path("", include("promotions.api.urls")),
+    path("", include("collect.api.urls")),
     path("", include("support.api.urls")),
     path("", include("reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("channels.urls")),
     path("", include("promotions.urls")),
+    path("", include("collect.urls")),
     path("", include("support.urls")),
     path("", include("reports.urls")),
 ]

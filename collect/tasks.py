@@ -1,0 +1,33 @@
+"""Celery tasks of the collector: thin, idempotent wrappers around services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    name="collect.events_process",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def events_process_task(source_id: int | None = None) -> int:
+    from . import conf
+    from .services import events_process
+
+    done = 0
+    for _round in range(10):  # a 500 KB batch of tiny events can exceed one round
+        processed = events_process(source_id=source_id).events
+        done += processed
+        if processed < conf.process_batch_size():
+            break
+    return done
+
+
+@shared_task(name="collect.events_process_pending")
+def events_process_pending_task() -> int:
+    from .services import events_process_pending
+
+    return events_process_pending()
