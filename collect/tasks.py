@@ -31,3 +31,10 @@ def events_process_pending_task() -> int:
     from .services import events_process_pending
 
     return events_process_pending()
+
+
+@shared_task(name="collect.events_recheck", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def events_recheck_task(keys: list) -> int:
+    from .services import events_recheck
+
+    return events_recheck(keys=keys)

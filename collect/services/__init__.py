@@ -2,7 +2,7 @@
 
 from .identity import traits_resolve
 from .ingest import IngestResult, Malformed, RateLimited, events_ingest, payload_parse, rate_check
-from .process import ProcessResult, events_process, events_process_pending
+from .process import ProcessResult, events_process, events_process_pending, events_recheck
 from .sources import BadWriteKey, NewSource, source_authenticate, source_create, source_revoke
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "events_ingest",
     "events_process",
     "events_process_pending",
+    "events_recheck",
     "payload_parse",
     "rate_check",
     "source_authenticate",

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from customers.services import ActivityEntry, activities_record_bulk
+from o2o_site.outbox import enqueue_after_commit
 
 from .. import conf
 from ..mapping import event_consent, event_map, event_traits
@@ -61,6 +63,17 @@ def events_process_pending(*, rounds: int = 20) -> int:
         done += result.events
         if not result.events:
             break
+    # Waiting events whose person became known while no recheck could run (broker down).
+    known = Identity.objects.filter(
+        Q(kind=ANON, value=OuterRef("anonymous_id")) | Q(kind=USER, value=OuterRef("user_id"))
+    )
+    ready = list(
+        RawEvent.objects.filter(state=RawEvent.State.WAITING)
+        .filter(Exists(known))
+        .values_list("anonymous_id", "user_id")[:5000]
+    )
+    if ready:
+        done += events_recheck(keys=[(ANON, a) for a, _u in ready] + [(USER, u) for _a, u in ready])
     cutoff = timezone.now() - timedelta(days=conf.waiting_days())
     RawEvent.objects.filter(state=RawEvent.State.WAITING, occurred_at__lt=cutoff).update(
         state=RawEvent.State.SKIPPED, payload={}
@@ -81,7 +94,41 @@ def _process(rows: list[RawEvent]) -> ProcessResult:
     # Earlier events of the ids just stitched were waiting: they go now, at their own time.
     if stitched:
         rows += _waiting_for(stitched)
-    return _to_timeline(rows, stitcher, direct, sources)
+    result = _to_timeline(rows, stitcher, direct, sources)
+    # A concurrent batch may stitch an id while this one leaves its events waiting (neither
+    # sees the other's uncommitted rows): whichever commits last finds the other's work when
+    # both look again after commit.
+    recheck = set(stitched) | {
+        key
+        for r in rows
+        if r.state == RawEvent.State.WAITING
+        for key in ((ANON, r.anonymous_id), (USER, r.user_id))
+        if key[1]
+    }
+    if recheck:
+        from ..tasks import events_recheck_task
+
+        enqueue_after_commit(events_recheck_task, sorted(recheck))
+    return result
+
+
+def events_recheck(*, keys: Sequence[Sequence[str]]) -> int:
+    """Processes waiting events of these (kind, value) ids whose person is known by now."""
+    keys = [(str(k), str(v)) for k, v in keys if v]
+    anon = [v for k, v in keys if k == ANON]
+    user = [v for k, v in keys if k == USER]
+    if not keys:
+        return 0
+    with transaction.atomic():
+        qs = RawEvent.objects.filter(state=RawEvent.State.WAITING).filter(
+            Q(anonymous_id__in=anon) | Q(user_id__in=user)
+        )
+        rows = _locked(qs, 100_000)
+        known = identities_known({(ANON, r.anonymous_id) for r in rows} | {(USER, r.user_id) for r in rows})
+        rows = [r for r in rows if known.get((USER, r.user_id)) or known.get((ANON, r.anonymous_id))]
+        if not rows:
+            return 0
+        return _process(rows).events
 
 
 def _identify(row: RawEvent, stitcher: Stitcher, direct: dict, resolved: dict, source: Source) -> None:
