@@ -52,6 +52,8 @@ class MappedRow:
     amount: int | None = None
     data: dict = field(default_factory=dict)
     click_id: str = ""
+    # What makes two rows one: a landing's events (its page view, a track on it) are one click.
+    dedupe_key: str = ""
 
 
 def _text(value, limit: int = 300) -> str:
@@ -143,20 +145,28 @@ def event_map(payload: dict, consent: Consent) -> list[MappedRow]:
     if not consent.analytics:
         return []
     row = _main_row(payload)
-    params = url_params(page_url(payload))
+    url = page_url(payload)
+    params = url_params(url)
     utm = event_utm(payload, params)
     clicks = event_click_ids(payload, params) if consent.marketing else {}
     rows = []
     if row is not None:
         row.utm = utm
         rows.append(row)
-    if row is not None and (utm or clicks):
+    # The ad click is the landing: UTM codes or a click id in the page's URL (or, from a server
+    # library that sends no page, in context.campaign). Later pages carry the kept UTM codes in
+    # context.campaign for attribution, and are not clicks again.
+    landed = any(k in params for k in (*UTM_KEYS, *CLICK_IDS)) or (not url and bool(utm))
+    if row is not None and landed:
         click_id = next(iter(clicks.values()), "")
         data = {**clicks}
         if click_id:
             data["click_id"] = click_id
         label = utm.get("utm_campaign") or utm.get("utm_source") or next(iter(clicks), "")
-        rows.append(MappedRow(kind="ad_click", summary=label[:300], utm=utm, data=data, click_id=click_id))
+        dedupe = f"click:{click_id}" if click_id else f"url:{url}"
+        rows.append(
+            MappedRow(kind="ad_click", summary=label[:300], utm=utm, data=data, click_id=click_id, dedupe_key=dedupe)
+        )
     for r in rows:
         r.data.setdefault("marketing_consent", consent.marketing)
     return rows

@@ -8,6 +8,7 @@ wait, and go to the timeline, at their own time, as soon as an identify names th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -175,6 +176,11 @@ def _waiting_for(keys: Sequence[tuple[str, str]]) -> list[RawEvent]:
     return found
 
 
+def _ref(key: str) -> str:
+    """A dedupe key as a ref_id (≤ 100 characters: long URLs are hashed)."""
+    return key if len(key) <= 100 else "h:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def _to_timeline(rows: list[RawEvent], stitcher: Stitcher, direct: dict, sources: dict) -> ProcessResult:
     now = timezone.now()
     result = ProcessResult(events=len(rows))
@@ -215,7 +221,7 @@ def _to_timeline(rows: list[RawEvent], stitcher: Stitcher, direct: dict, sources
                     channel=source.kind,
                     summary=m.summary,
                     ref_type="collect",
-                    ref_id=ref,
+                    ref_id=_ref(m.dedupe_key) if m.dedupe_key else ref,
                     amount=m.amount,
                     campaign_id=campaigns.get(m.utm.get("utm_campaign", "")),
                     utm=m.utm,

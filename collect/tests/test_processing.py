@@ -200,3 +200,15 @@ def test_a_merged_customer_gets_the_events_on_the_survivor(post, key):
     customer_merge(survivor=survivor, duplicate=duplicate)
     post(key, [event("track", event="Product Viewed", anon="dev-m")])
     assert Activity.objects.get(kind="product_view").customer == survivor
+
+
+@pytest.mark.django_db
+def test_one_landing_is_one_ad_click_and_later_pages_carry_the_kept_codes_only(post):
+    _source, key = make_source("Landing", "landing", consent_default="all")
+    landing = {"page": {"url": "https://shop.vn/?utm_campaign=tet-2027&gclid=G-1"}}
+    later = {"page": {"url": "https://shop.vn/gio-hang"}, "campaign": {"name": "tet-2027"}}
+    post(key, [identify(), event("page", context=landing), event("track", event="Product Viewed", context=landing)])
+    post(key, [event("page", context=later)])
+    customer = customer_of()
+    assert len(rows(customer, "ad_click")) == 1
+    assert [a.utm.get("utm_campaign") for a in rows(customer, "web_visit")] == ["tet-2027", "tet-2027"]
