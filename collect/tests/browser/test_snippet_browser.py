@@ -14,7 +14,6 @@ from customers.models import Activity, ContactPoint
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
 def shop_page(live_server, key: str, extra: str = "", consent: str = "all") -> str:
     return f"""<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>
 <script>window.o2o=window.o2o||{{q:[],track:function(){{o2o.q.push(["track",arguments])}},identify:function(){{o2o.q.push(["identify",arguments])}},consent:function(){{o2o.q.push(["consent",arguments])}}}};</script>
