@@ -14,3 +14,24 @@ class SourceForm(forms.Form):
         choices=Source.ConsentDefault.choices,
         initial=Source.ConsentDefault.ANALYTICS,
     )
+
+
+class LeadFormForm(forms.Form):
+    """The public lead form. `website` is the honeypot (hidden from people, filled by bots)."""
+
+    full_name = forms.CharField(label=_("Họ tên"), max_length=200)
+    phone = forms.CharField(label=_("Số điện thoại"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    store = forms.ChoiceField(label=_("Cửa hàng gần bạn"), required=False)
+    interest = forms.ChoiceField(label=_("Bạn quan tâm"), required=False)
+    consent = forms.BooleanField(label=_("Tôi đồng ý nhận tin"), required=False, initial=False)
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, stores=(), interests=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("— Không chọn —"))] + [(s.code, s.name) for s in stores]
+        self.fields["interest"].choices = [("", _("— Chọn —"))] + [(i, i) for i in interests]
+        if not stores:
+            del self.fields["store"]
+        if not interests:
+            del self.fields["interest"]

@@ -39,3 +39,10 @@ def conflicts_recent(limit: int = 20) -> list[IdentityConflict]:
 
 def lead_form_get_active(slug: str) -> LeadForm | None:
     return LeadForm.objects.select_related("campaign").filter(slug=slug, is_active=True).first()
+
+
+def stores_for_lead_form() -> list:
+    """The stores a visitor may pick on a lead form (open, not warehouses), by name."""
+    from channels.models import Store
+
+    return list(Store.objects.filter(is_active=True, is_warehouse=False).order_by("name"))

@@ -38,3 +38,10 @@ def events_recheck_task(keys: list) -> int:
     from .services import events_recheck
 
     return events_recheck(keys=keys)
+
+
+@shared_task(name="collect.lead_notify_store", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def lead_notify_store_task(submission_id: int) -> bool:
+    from .services.lead_forms import lead_notify_store
+
+    return lead_notify_store(submission_id=submission_id)

@@ -11,11 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from customers import selectors as customer_selectors
 from o2o_site.api import DomainError
 from o2o_site.roles import Role, role_required
 
 from . import selectors, services
-from .forms import SourceForm
+from .forms import LeadFormForm, SourceForm
+from .mapping import CLICK_IDS, UTM_KEYS
+from .services import lead_forms
 
 MANAGE = (Role.MANAGER, Role.MARKETING)
 
@@ -67,3 +70,51 @@ def snippet(request):
     response["Cache-Control"] = "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _lead_params(data) -> dict:
+    return {k: data.get(k, "")[:200] for k in (*UTM_KEYS, *CLICK_IDS) if data.get(k)}
+
+
+def lead_form(request, slug: str):
+    """The public lead form of a campaign: GET shows it, POST records the lead."""
+    form_def = selectors.lead_form_get_active(slug)
+    if form_def is None:
+        return render(request, "collect/lead_form_missing.html", {"title": _("Không tìm thấy biểu mẫu")}, status=404)
+    stores = selectors.stores_for_lead_form() if form_def.ask_store else []
+    text = customer_selectors.consent_texts_current().get("marketing")
+    options = {"stores": stores, "interests": form_def.interest_choices}
+    form = LeadFormForm(request.POST or None, initial={"token": lead_forms.form_token_make()}, **options)
+    params = _lead_params(request.POST if request.method == "POST" else request.GET)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            _submit(request, form_def, form.cleaned_data, text, params)
+        except DomainError as exc:
+            for name, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            return render(request, "collect/lead_form_done.html", {"title": form_def.title, "lead_form": form_def})
+    elif request.method == "POST":
+        status = 400
+    context = {"title": form_def.title, "lead_form": form_def, "form": form, "consent_text": text, "params": params}
+    return render(request, "collect/lead_form.html", context, status=status)
+
+
+def _submit(request, form_def, data: dict, text, params: dict) -> None:
+    ip = request.META.get("REMOTE_ADDR")
+    lead_forms.lead_form_guard(token=data["token"], honeypot=data.get("website", ""), ip=ip)
+    lead = lead_forms.LeadInput(
+        full_name=data["full_name"],
+        phone=data["phone"],
+        store_code=data.get("store", ""),
+        interest=data.get("interest", ""),
+        marketing_consent=bool(data.get("consent")),
+        consent_text_id=text.pk if text else None,
+        params=params,
+    )
+    lead_forms.lead_form_submit(form=form_def, lead=lead, ip=ip)
