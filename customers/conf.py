@@ -65,3 +65,8 @@ def email_adapter() -> str:
 
 def http_timeout() -> float:
     return float(_get("CUSTOMERS_HTTP_TIMEOUT", "10"))
+
+
+def link_days() -> int:
+    """How long a tracked link `/l/<token>` in a message keeps working."""
+    return int(_get("CUSTOMERS_LINK_DAYS", "90"))

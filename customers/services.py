@@ -9,6 +9,8 @@ plug in through `customers.registry`.
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,6 +49,7 @@ from .models import (
     Purpose,
     Segment,
     SegmentMembership,
+    TrackedLink,
 )
 
 logger = logging.getLogger(__name__)
@@ -1106,8 +1109,12 @@ def message_send(
     fallback_channel: str = "",
     ref_type: str = "",
     ref_id: str = "",
+    campaign_id: int | None = None,
 ) -> Message:
     """Queues a message: checks consent, writes the row (pending), sends after commit in a task.
+
+    Every http(s) link in the body (and every link-valued template param) is sent as a tracked
+    short link `/l/<token>` tied to the message and `campaign_id`, so a click is on the timeline.
 
     Idempotent on `idempotency_key`: the same key answers the first message and sends nothing
     new. When the customer cannot be reached on `channel` (no consent or no address) and a
@@ -1165,6 +1172,7 @@ def message_send(
                 )
         except IntegrityError:
             return Message.objects.get(idempotency_key=idempotency_key[:200])
+        _message_links_wrap(message, campaign_id)
         record_activity(
             customer=customer,
             kind=Activity.Kind.MESSAGE,
@@ -1175,6 +1183,20 @@ def message_send(
         )
         _enqueue_delivery(message.pk)
     return message
+
+
+def _message_links_wrap(message: Message, campaign_id: int | None) -> None:
+    """Puts the message's links behind tracked short links (the row is already written: the
+    link rows point at it)."""
+    wrap = {"customer": message.customer, "message": message, "campaign_id": campaign_id}
+    body = links_wrap_text(text=message.body, **wrap) if "http" in (message.body or "") else message.body
+    params = dict(message.params or {})
+    for name, value in params.items():
+        if isinstance(value, str) and _URL_RE.fullmatch(value.strip()):
+            params[name] = links_wrap_text(text=value.strip(), **wrap)
+    if body != message.body or params != (message.params or {}):
+        message.body, message.params = body, params
+        message.save(update_fields=["body", "params"])
 
 
 def _enqueue_delivery(message_id: int) -> None:
@@ -1270,6 +1292,83 @@ def messages_retry_due(*, now: datetime | None = None, limit: int = 200) -> int:
     return len(ids)
 
 
+# --- tracked links --------------------------------------------------------------------------
+
+# http(s) URLs in a message body; a trailing full stop or bracket belongs to the sentence.
+_URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
+def _link_base() -> str:
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}/l/"
+
+
+def link_wrap(
+    *, url: str, customer: Customer, message: Message | None = None, campaign_id: int | None = None
+) -> TrackedLink:
+    """A short tracked link for `url` sent to `customer` (in `message`, for `campaign_id`).
+    Expires after `CUSTOMERS_LINK_DAYS` (90). Raises DomainError `invalid_url`."""
+    if not re.fullmatch(r"https?://\S+", url or "") or len(url) > 2000:
+        raise DomainError(_("Đường dẫn không hợp lệ."), code="invalid_url", status_code=400)
+    expires = timezone.now() + timedelta(days=conf.link_days())
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return TrackedLink.objects.create(
+                    token=secrets.token_urlsafe(7)[:10],
+                    url=url,
+                    customer=_live(customer),
+                    message=message,
+                    campaign_id=campaign_id,
+                    expires_at=expires,
+                )
+        except IntegrityError:  # a token collision (1 in 10^17): draw again
+            continue
+    raise AssertionError("no free link token")
+
+
+def links_wrap_text(
+    *, text: str, customer: Customer, message: Message | None = None, campaign_id: int | None = None
+) -> str:
+    """`text` with every http(s) link replaced by its tracked short link (our own short links
+    are left as they are)."""
+    base = _link_base()
+
+    def wrap(match: re.Match) -> str:
+        url = match.group(0)
+        if url.startswith(base) or len(url) > 2000:
+            return url
+        return base + link_wrap(url=url, customer=customer, message=message, campaign_id=campaign_id).token
+
+    return _URL_RE.sub(wrap, text or "")
+
+
+def link_click(*, token: str) -> str | None:
+    """Counts a click on a tracked link and answers where it goes; None for an unknown or
+    expired token. The first click goes on the customer's timeline (link_click, with the
+    message and campaign); later ones only move the counters (guarded UPDATE with F())."""
+    now = timezone.now()
+    link = TrackedLink.objects.filter(token=(token or "")[:16]).first()
+    if link is None or link.expires_at < now:
+        return None
+    with transaction.atomic():
+        TrackedLink.objects.filter(pk=link.pk).update(click_count=F("click_count") + 1, last_clicked_at=now)
+        first = TrackedLink.objects.filter(pk=link.pk, first_clicked_at__isnull=True).update(first_clicked_at=now)
+        if first:
+            record_activity(
+                customer=link.customer,
+                kind=Activity.Kind.LINK_CLICK,
+                occurred_at=now,
+                summary=link.url[:300],
+                ref_type="link",
+                ref_id=str(link.pk),
+                campaign_id=link.campaign_id,
+                data={"message_id": link.message_id, "url": link.url[:1000], "token": link.token},
+            )
+    return link.url
+
+
 # --- merge ----------------------------------------------------------------------------------
 
 # Own tables whose customer FK moves on merge. Rows that would collide with a unique key on the
@@ -1281,6 +1380,7 @@ _OWN_MOVES: list[tuple[type[models.Model], str, str | None]] = [
     (PointsEntry, "customer", "reference"),
     (Activity, "customer", "ref_id"),
     (Message, "customer", None),
+    (TrackedLink, "customer", None),
 ]
 
 
