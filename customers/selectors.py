@@ -408,9 +408,10 @@ def link_clicks_for_messages(message_ids) -> dict[int, int]:
     return {r["message_id"]: int(r["clicks"] or 0) for r in rows}
 
 
-def link_click_through(*, ref_type: str = "", ref_ids=None, campaign_ids=None) -> dict:
+def link_click_through(*, ref_type: str = "", ref_ids=None, campaign_ids=None, since=None, until=None) -> dict:
     """Click-through of sent messages, keyed by the message's ref_id (ref_ids given) or by the
-    links' campaign id: {key: {"messages": sent, "clicked": messages with a click, "rate": %}}.
+    links' campaign id (those of `campaign_ids`, or every campaign when None):
+    {key: {"messages": sent, "clicked": messages with a click, "rate": %}}.
     Two queries, whatever the number of keys."""
     from django.db.models import Count, Exists, OuterRef
 
@@ -421,9 +422,16 @@ def link_click_through(*, ref_type: str = "", ref_ids=None, campaign_ids=None) -
         messages = Message.objects.filter(ref_type=ref_type, ref_id__in=[str(r) for r in ref_ids])
     else:
         key = "campaign"
-        messages = Message.objects.filter(
-            Exists(TrackedLink.objects.filter(message_id=OuterRef("pk"), campaign_id__in=list(campaign_ids or [])))
-        ).annotate(campaign=TrackedLink.objects.filter(message_id=OuterRef("pk")).values("campaign_id")[:1])
+        links = TrackedLink.objects.filter(message_id=OuterRef("pk"), campaign_id__isnull=False)
+        if campaign_ids is not None:
+            links = links.filter(campaign_id__in=list(campaign_ids))
+        messages = Message.objects.filter(Exists(links)).annotate(
+            campaign=TrackedLink.objects.filter(message_id=OuterRef("pk")).values("campaign_id")[:1]
+        )
+    if since is not None:
+        messages = messages.filter(created_at__gte=since)
+    if until is not None:
+        messages = messages.filter(created_at__lt=until)
     clicked = TrackedLink.objects.filter(message_id=OuterRef("pk"), first_clicked_at__isnull=False)
     rows = (
         messages.annotate(was_clicked=Exists(clicked))
