@@ -81,3 +81,8 @@ def otp_max_attempts() -> int:
 def otp_per_phone_per_hour() -> int:
     """Codes sent to one phone in an hour, at most (so a form cannot flood someone's phone)."""
     return max(1, int(_get("CUSTOMERS_OTP_PER_PHONE_PER_HOUR", "5")))
+
+
+def link_days() -> int:
+    """How long a tracked link `/l/<token>` in a message keeps working."""
+    return int(_get("CUSTOMERS_LINK_DAYS", "90"))

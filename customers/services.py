@@ -9,6 +9,8 @@ plug in through `customers.registry`.
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +50,7 @@ from .models import (
     Purpose,
     Segment,
     SegmentMembership,
+    TrackedLink,
 )
 
 logger = logging.getLogger(__name__)
@@ -550,6 +553,77 @@ def _activity_upsert(*, customer: Customer, kind: str, ref_type: str, ref_id: st
         activity.pk, activity.created_at, created = cursor.fetchone()
     _announce_saved(activity, created=created, update_fields=None if created else list(values))
     return activity
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One timeline row for `activities_record_bulk` (the fields of `record_activity`)."""
+
+    customer_id: int
+    kind: str
+    occurred_at: datetime
+    channel: str = ""
+    store_code: str = ""
+    summary: str = ""
+    ref_type: str = ""
+    ref_id: str = ""
+    amount: int | None = None
+    campaign_id: int | None = None
+    utm: dict | None = None
+    data: dict | None = None
+
+
+def activities_record_bulk(*, entries: Sequence[ActivityEntry], batch_size: int = 1000) -> int:
+    """Appends many timeline rows with one multi-row INSERT per `batch_size` (an event collector
+    turns thousands of events a second into rows: one `record_activity` each would not keep up).
+
+    Unlike `record_activity`, an entry whose (customer, kind, ref_type, ref_id) already exists is
+    left as it is (ON CONFLICT DO NOTHING), so replaying the same entries adds nothing. Merged
+    customers are followed to their survivor. Every row is announced as `post_save` (created)
+    so listeners hear about it as they do for `record_activity`. Raises DomainError
+    `invalid_kind` for an unknown kind. Answers the number of entries handed to the database.
+    """
+    if not entries:
+        return 0
+    bad = {e.kind for e in entries if e.kind not in Activity.Kind.values}
+    if bad:
+        raise DomainError(_("Loại hoạt động không hợp lệ."), code="invalid_kind", status_code=400)
+    customer_ids = {e.customer_id for e in entries}
+    survivors = dict(
+        Customer.objects.filter(pk__in=customer_ids, merged_into__isnull=False).values_list("pk", "merged_into_id")
+    )
+    for customer_id, target in list(survivors.items()):
+        seen = {customer_id}
+        while target is not None and target not in seen:
+            seen.add(target)
+            survivors[customer_id] = target
+            target = Customer.objects.filter(pk=target).values_list("merged_into_id", flat=True).first()
+    now = timezone.now()
+    rows = [
+        Activity(
+            customer_id=survivors.get(e.customer_id, e.customer_id),
+            kind=e.kind,
+            occurred_at=e.occurred_at,
+            channel=(e.channel or "")[:50],
+            store_code=(e.store_code or "")[:50],
+            summary=(e.summary or "")[:300],
+            ref_type=(e.ref_type or "")[:50],
+            ref_id=str(e.ref_id or "")[:100],
+            amount=None if e.amount is None else int(e.amount),
+            campaign_id=e.campaign_id,
+            utm=e.utm or {},
+            data=e.data or {},
+            created_at=now,
+        )
+        for e in entries
+    ]
+    with transaction.atomic():
+        Activity.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+        for row in rows:
+            models.signals.post_save.send(
+                sender=Activity, instance=row, created=True, update_fields=None, raw=False, using=connection.alias
+            )
+    return len(rows)
 
 
 # --- purchases and points --------------------------------------------------------------------
@@ -1072,12 +1146,16 @@ def message_send(
     ref_type: str = "",
     ref_id: str = "",
     to_address: str = "",
+    campaign_id: int | None = None,
 ) -> Message:
     """Queues a message: checks consent, writes the row (pending), sends after commit in a task.
 
     `to_address` (service messages only) sends to that exact phone or email instead of the
     profile's primary one — a one-time code must reach the number typed in front of us. With
     `customer=None` it reaches a phone no profile holds yet (a new phone confirming a check-in).
+    Every http(s) link in the body (and every link-valued template param) of a customer's message
+    is sent as a tracked short link `/l/<token>` tied to the message and `campaign_id`, so a click
+    is on the timeline.
 
     Idempotent on `idempotency_key`: the same key answers the first message and sends nothing
     new. When the customer cannot be reached on `channel` (no consent or no address) and a
@@ -1140,6 +1218,7 @@ def message_send(
         except IntegrityError:
             return Message.objects.get(idempotency_key=idempotency_key[:200])
         if customer is not None:
+            _message_links_wrap(message, campaign_id)
             record_activity(
                 customer=customer,
                 kind=Activity.Kind.MESSAGE,
@@ -1151,6 +1230,20 @@ def message_send(
             )
         _enqueue_delivery(message.pk)
     return message
+
+
+def _message_links_wrap(message: Message, campaign_id: int | None) -> None:
+    """Puts the message's links behind tracked short links (the row is already written: the
+    link rows point at it)."""
+    wrap = {"customer": message.customer, "message": message, "campaign_id": campaign_id}
+    body = links_wrap_text(text=message.body, **wrap) if "http" in (message.body or "") else message.body
+    params = dict(message.params or {})
+    for name, value in params.items():
+        if isinstance(value, str) and _URL_RE.fullmatch(value.strip()):
+            params[name] = links_wrap_text(text=value.strip(), **wrap)
+    if body != message.body or params != (message.params or {}):
+        message.body, message.params = body, params
+        message.save(update_fields=["body", "params"])
 
 
 def _enqueue_delivery(message_id: int) -> None:
@@ -1267,6 +1360,83 @@ def messages_retry_due(*, now: datetime | None = None, limit: int = 200) -> int:
     return len(ids)
 
 
+# --- tracked links --------------------------------------------------------------------------
+
+# http(s) URLs in a message body; a trailing full stop or bracket belongs to the sentence.
+_URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
+def _link_base() -> str:
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}/l/"
+
+
+def link_wrap(
+    *, url: str, customer: Customer, message: Message | None = None, campaign_id: int | None = None
+) -> TrackedLink:
+    """A short tracked link for `url` sent to `customer` (in `message`, for `campaign_id`).
+    Expires after `CUSTOMERS_LINK_DAYS` (90). Raises DomainError `invalid_url`."""
+    if not re.fullmatch(r"https?://\S+", url or "") or len(url) > 2000:
+        raise DomainError(_("Đường dẫn không hợp lệ."), code="invalid_url", status_code=400)
+    expires = timezone.now() + timedelta(days=conf.link_days())
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return TrackedLink.objects.create(
+                    token=secrets.token_urlsafe(7)[:10],
+                    url=url,
+                    customer=_live(customer),
+                    message=message,
+                    campaign_id=campaign_id,
+                    expires_at=expires,
+                )
+        except IntegrityError:  # a token collision (1 in 10^17): draw again
+            continue
+    raise AssertionError("no free link token")
+
+
+def links_wrap_text(
+    *, text: str, customer: Customer, message: Message | None = None, campaign_id: int | None = None
+) -> str:
+    """`text` with every http(s) link replaced by its tracked short link (our own short links
+    are left as they are)."""
+    base = _link_base()
+
+    def wrap(match: re.Match) -> str:
+        url = match.group(0)
+        if url.startswith(base) or len(url) > 2000:
+            return url
+        return base + link_wrap(url=url, customer=customer, message=message, campaign_id=campaign_id).token
+
+    return _URL_RE.sub(wrap, text or "")
+
+
+def link_click(*, token: str) -> str | None:
+    """Counts a click on a tracked link and answers where it goes; None for an unknown or
+    expired token. The first click goes on the customer's timeline (link_click, with the
+    message and campaign); later ones only move the counters (guarded UPDATE with F())."""
+    now = timezone.now()
+    link = TrackedLink.objects.filter(token=(token or "")[:16]).first()
+    if link is None or link.expires_at < now:
+        return None
+    with transaction.atomic():
+        TrackedLink.objects.filter(pk=link.pk).update(click_count=F("click_count") + 1, last_clicked_at=now)
+        first = TrackedLink.objects.filter(pk=link.pk, first_clicked_at__isnull=True).update(first_clicked_at=now)
+        if first:
+            record_activity(
+                customer=link.customer,
+                kind=Activity.Kind.LINK_CLICK,
+                occurred_at=now,
+                summary=link.url[:300],
+                ref_type="link",
+                ref_id=str(link.pk),
+                campaign_id=link.campaign_id,
+                data={"message_id": link.message_id, "url": link.url[:1000], "token": link.token},
+            )
+    return link.url
+
+
 # --- merge ----------------------------------------------------------------------------------
 
 # Own tables whose customer FK moves on merge. Rows that would collide with a unique key on the
@@ -1278,6 +1448,7 @@ _OWN_MOVES: list[tuple[type[models.Model], str, str | None]] = [
     (PointsEntry, "customer", "reference"),
     (Activity, "customer", "ref_id"),
     (Message, "customer", None),
+    (TrackedLink, "customer", None),
 ]
 
 

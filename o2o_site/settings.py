@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "customers",
     "channels",
     "promotions",
+    "collect",
     "support",
     "reports",
     "journeys",

@@ -1054,6 +1054,7 @@ def _batch_message(batch: VoucherBatch, voucher: Voucher, customer) -> int:
         idempotency_key=f"voucher-batch:{batch.pk}:{customer.pk}",
         ref_type="promotions.voucher",
         ref_id=str(voucher.pk),
+        campaign_id=batch.campaign_id,
     )
     return 1
 
