@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "o2o_site.middleware.MissingObjectIs404Middleware",
 ]
 
 ROOT_URLCONF = "o2o_site.urls"
