@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "o2o_site.middleware.MissingObjectIs404Middleware",
     # Last, as django-axes asks: it turns a lockout into the answer o2o_site.auth gives.
     "axes.middleware.AxesMiddleware",
 ]
