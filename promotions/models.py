@@ -444,6 +444,23 @@ class AuditEntry(models.Model):
         return f"{self.action} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class LookupFailure(models.Model):
+    """One failed code lookup, written only while the shared cache is down (promotions.limits).
+
+    The fallback count of the limiter: rows of the current minute are counted per scope
+    ("user:<id>", "store:<id>", "public:<address>") and older ones are trimmed as new ones come.
+    """
+
+    scope = models.CharField(max_length=80)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "at"], name="lookupfailure_scope_at")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.at:%H:%M:%S}"
+
+
 class VoucherBatch(models.Model):
     """A bulk issue to a segment or a list of customers, run by a Celery job with progress."""
 
@@ -469,6 +486,13 @@ class VoucherBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The job's lease: whoever holds it (a worker's run) renews it with every chunk; an expired
+    # lease is taken over by the periodic resume, which goes on after `cursor` (the last
+    # customer id whose chunk committed; ids are issued in ascending order).
+    cursor = models.BigIntegerField(default=0)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("đợt phát hành voucher")

@@ -14,21 +14,25 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from o2o_site.api import Conflict, DomainError, NotFound
 from o2o_site.money import format_vnd
+from o2o_site.outbox import enqueue_after_commit
 
 from . import conf
 from .codes import generate_code, is_valid_custom_code, normalize_code
-from .errors import IdempotencyMismatch, InvalidBasket, RateLimited, VoidRefused, VoucherRefused
+from .errors import IdempotencyMismatch, InvalidBasket, VoidRefused, VoucherRefused
+
+# The failed-code limiter lives in promotions.limits; its entry points are part of this API.
+from .limits import failures_counted, lookup_failed, lookup_guard
 from .models import (
     AuditEntry,
     BudgetPlan,
@@ -389,46 +393,6 @@ def voucher_update(*, voucher: Voucher, stores: Sequence | None = None, **change
     return voucher
 
 
-# --- guessing -------------------------------------------------------------------------------
-
-
-def _window_keys(user, ip: str | None) -> list[str]:
-    bucket = int(timezone.now().timestamp() // 60)
-    keys = [f"promotions:lookup-fail:user:{user.pk}:{bucket}"] if user is not None and user.pk else []
-    if ip:
-        keys.append(f"promotions:lookup-fail:ip:{ip}:{bucket}")
-    return keys
-
-
-def lookup_guard(*, user, ip: str | None) -> None:
-    """Refuses (RateLimited, 429) a code lookup once this cashier or IP failed too often this minute.
-
-    Every refused attempt is written to the audit log.
-    """
-    limit = conf.lookup_failures_per_minute()
-    keys = _window_keys(user, ip)
-    counts = cache.get_many(keys)
-    if any(int(v) >= limit for v in counts.values()):
-        AuditEntry.objects.create(
-            action=AuditEntry.Action.LOOKUP_BLOCKED,
-            actor=user if user is not None and user.pk else None,
-            ip=ip or None,
-            data={"failures": {k.split(":")[2]: int(v) for k, v in counts.items()}},
-        )
-        logger.warning("voucher lookups blocked for user=%s ip=%s", getattr(user, "pk", None), ip)
-        raise RateLimited(extra={"retry_after": 60})
-
-
-def lookup_failed(*, user, ip: str | None) -> None:
-    """Counts one failed lookup (a code that does not exist) for the cashier and the IP."""
-    for key in _window_keys(user, ip):
-        cache.add(key, 0, timeout=120)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=120)
-
-
 # --- validate and redeem --------------------------------------------------------------------
 
 OVERRIDE_PRICE_PERMISSION = "promotions.override_basket_price"
@@ -526,13 +490,13 @@ def voucher_validate(
     _place_check(store=store, channel=channel)
     if not normalize_code(code):
         raise _no_code()
-    lookup_guard(user=user, ip=ip)
+    lookup_guard(user=user, ip=ip, store=store)
     _basket_check_for_redeem(basket)
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
     refusal = priced.refusal(code)
     if refusal is not None:
         if refusal.error_code == "not_found":
-            lookup_failed(user=user, ip=ip)
+            lookup_failed(user=user, ip=ip, store=store)
         extra = _explain(refusal)
         raise VoucherRefused(refusal.message, code=refusal.error_code, extra=extra)
     return priced, priced.voucher_objects[normalize_code(code)]
@@ -635,11 +599,11 @@ def voucher_redeem(
     )
     # No lookup of the key up front: a replay fails inside the transaction (the code is used, or
     # the key's unique index refuses the second row), rolls back, and finds the first result.
-    lookup_guard(user=cashier, ip=ip)
+    lookup_guard(user=cashier, ip=ip, store=store)
     at = at or timezone.now()
     try:
-        with transaction.atomic():
-            priced, voucher = _priced_for_redeem(code, basket, store, channel, customer, at, cashier, ip)
+        with failures_counted(user=cashier, ip=ip, store=store), transaction.atomic():
+            priced, voucher = _priced_for_redeem(code, basket, store, channel, customer, at)
             if customer is None and voucher.kind == Voucher.Kind.PERSONAL:
                 customer = voucher.customer
             if voucher.per_customer_limit and customer is None:
@@ -694,14 +658,13 @@ def _no_code() -> VoucherRefused:
     return VoucherRefused(_("Hãy nhập mã voucher."), code="not_found", fields={"code": [_("Bắt buộc.")]})
 
 
-def _priced_for_redeem(code, basket, store, channel, customer, at, cashier, ip) -> tuple[PricedBasket, Voucher]:
+def _priced_for_redeem(code, basket, store, channel, customer, at) -> tuple[PricedBasket, Voucher]:
+    # A not_found is counted by `failures_counted` once the transaction has rolled back.
     if not code:
         raise _no_code()
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
     refusal = priced.refusal(code)
     if refusal is not None:
-        if refusal.error_code == "not_found":
-            lookup_failed(user=cashier, ip=ip)
         extra = _explain(refusal)
         raise VoucherRefused(refusal.message, code=refusal.error_code, extra=extra)
     return priced, priced.voucher_objects[code]
@@ -929,13 +892,13 @@ def voucher_batch_create(
         message_channel=message_channel,
         message_body=message_body,
     )
-    transaction.on_commit(lambda: tasks.voucher_batch_run.delay(batch.pk))
+    enqueue_after_commit(tasks.voucher_batch_run, batch.pk)
     return batch
 
 
 def _batch_customer_ids(batch: VoucherBatch) -> list[int]:
     if batch.customer_ids:
-        return list(batch.customer_ids)
+        return sorted({int(c) for c in batch.customer_ids})
     from customers import selectors as customer_selectors
     from customers.models import Segment
 
@@ -945,62 +908,130 @@ def _batch_customer_ids(batch: VoucherBatch) -> list[int]:
     return list(customer_selectors.segment_members(segment).order_by("pk").values_list("pk", flat=True))
 
 
-def voucher_batch_run(*, batch_id: int) -> VoucherBatch:
-    """Issues the batch's vouchers in chunks, updating progress; safe to run again after a crash
-    (one voucher per customer per batch is a unique constraint; done customers are skipped)."""
-    from channels.models import SKU, Store
-    from customers import selectors as customer_selectors
+class LeaseLost(Exception):
+    """Another run took the batch over (this one was too slow to renew its lease): stop."""
 
+
+def voucher_batch_claim(*, batch_id: int, owner: str, now: dt.datetime | None = None) -> bool:
+    """Takes the batch's lease for `owner` if it is free, expired or already theirs (a guarded
+    UPDATE, so two runs never both hold it). False when a live run holds it, or it is done."""
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=conf.batch_lease_seconds())
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner)
+    return bool(
+        VoucherBatch.objects.filter(free, pk=batch_id)
+        .exclude(status=VoucherBatch.Status.DONE)
+        .update(status=VoucherBatch.Status.RUNNING, lease_owner=owner, lease_until=now + lease, heartbeat_at=now)
+    )
+
+
+def _batch_renew(batch_id: int, owner: str) -> None:
+    # Row-locks the batch for the chunk's transaction: a takeover waits for the chunk to end.
+    now = timezone.now()
+    held = VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
+        lease_until=now + dt.timedelta(seconds=conf.batch_lease_seconds()), heartbeat_at=now
+    )
+    if not held:
+        raise LeaseLost(batch_id)
+
+
+def voucher_batch_run(*, batch_id: int, owner: str = "") -> VoucherBatch | None:
+    """Issues the batch's vouchers under a lease, one committed chunk at a time.
+
+    Each chunk is one transaction: it renews the lease (refusing to go on if another run took
+    it), makes the chunk's vouchers and messages, and moves the counters and the cursor — so
+    after a crash the counters equal the rows made and the next holder goes on after the
+    cursor; a voucher per customer per batch is also a unique constraint. Answers the batch,
+    or None when another live run holds it.
+    """
+    from channels.models import SKU, Store
+
+    owner = owner or f"run-{uuid.uuid4().hex[:12]}"
     batch = VoucherBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status == VoucherBatch.Status.DONE:
         return batch
-    VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.RUNNING)
+    if not voucher_batch_claim(batch_id=batch_id, owner=owner):
+        logger.info("voucher batch %s: held by another run", batch_id)
+        return None
     template = dict(batch.template)
     stores = list(Store.objects.filter(pk__in=template.get("store_ids") or []))
     gift = SKU.objects.filter(pk=template.get("gift_sku_id")).first() if template.get("gift_sku_id") else None
     try:
         ids = _batch_customer_ids(batch)
+        if not batch.customer_ids:  # a segment: its members are frozen at the first run
+            VoucherBatch.objects.filter(pk=batch_id).update(customer_ids=ids)
         VoucherBatch.objects.filter(pk=batch_id).update(total=len(ids))
-        done = set(Voucher.objects.filter(batch=batch).values_list("customer_id", flat=True))
+        todo = [i for i in ids if i > batch.cursor]
         chunk = conf.batch_chunk_size()
-        for start in range(0, len(ids), chunk):
-            issued = messaged = skipped = 0
-            for customer_id in ids[start : start + chunk]:
-                if customer_id in done:
-                    continue
-                try:
-                    customer = customer_selectors.customer_get(customer_id)
-                except NotFound:
-                    skipped += 1
-                    continue
-                with transaction.atomic():
-                    voucher = voucher_create(
-                        customer=customer,
-                        campaign=batch.campaign,
-                        discount_type=template["discount_type"],
-                        discount_value=int(template.get("discount_value") or 0),
-                        max_discount=template.get("max_discount"),
-                        min_basket=int(template.get("min_basket") or 0),
-                        gift_sku=gift,
-                        store_only=bool(template.get("store_only", True)),
-                        stores=stores,
-                        valid_to=timezone.now() + dt.timedelta(days=int(template.get("valid_days") or 30)),
-                        source="batch",
-                        created_by=batch.created_by,
-                        batch=batch,
-                    )
-                    issued += 1
-                    if batch.message_channel:
-                        messaged += _batch_message(batch, voucher, customer)
-            VoucherBatch.objects.filter(pk=batch_id).update(
-                issued=F("issued") + issued, messaged=F("messaged") + messaged, skipped=F("skipped") + skipped
-            )
-        VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.DONE, finished_at=timezone.now())
-    except Exception as exc:  # recorded on the batch for the screen, then re-raised for the retry
-        VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.FAILED, last_error=str(exc)[:2000])
+        for start in range(0, len(todo), chunk):
+            _batch_chunk(batch, owner, todo[start : start + chunk], template=template, stores=stores, gift=gift)
+        VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
+            status=VoucherBatch.Status.DONE, finished_at=timezone.now(), lease_owner="", lease_until=None
+        )
+    except LeaseLost:
+        logger.warning("voucher batch %s: lease taken over, run %s stops", batch_id, owner)
+        return None
+    except Exception as exc:  # recorded on the batch for the screen (lease freed), then re-raised for the retry
+        VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
+            status=VoucherBatch.Status.FAILED, last_error=str(exc)[:2000], lease_owner="", lease_until=None
+        )
         raise
     batch.refresh_from_db()
     return batch
+
+
+def _batch_chunk(batch: VoucherBatch, owner: str, customer_ids: list[int], *, template: dict, stores, gift) -> None:
+    from customers import selectors as customer_selectors
+
+    issued = messaged = skipped = 0
+    with transaction.atomic():
+        _batch_renew(batch.pk, owner)
+        done = set(
+            Voucher.objects.filter(batch=batch, customer_id__in=customer_ids).values_list("customer_id", flat=True)
+        )
+        for customer_id in customer_ids:
+            if customer_id in done:  # made by an earlier run whose cursor did not move (never counted twice)
+                continue
+            try:
+                customer = customer_selectors.customer_get(customer_id)
+            except NotFound:
+                skipped += 1
+                continue
+            voucher = voucher_create(
+                customer=customer,
+                campaign=batch.campaign,
+                discount_type=template["discount_type"],
+                discount_value=int(template.get("discount_value") or 0),
+                max_discount=template.get("max_discount"),
+                min_basket=int(template.get("min_basket") or 0),
+                gift_sku=gift,
+                store_only=bool(template.get("store_only", True)),
+                stores=stores,
+                valid_to=timezone.now() + dt.timedelta(days=int(template.get("valid_days") or 30)),
+                source="batch",
+                created_by=batch.created_by,
+                batch=batch,
+            )
+            issued += 1
+            if batch.message_channel:
+                messaged += _batch_message(batch, voucher, customer)
+        VoucherBatch.objects.filter(pk=batch.pk).update(
+            issued=F("issued") + issued,
+            messaged=F("messaged") + messaged,
+            skipped=F("skipped") + skipped,
+            cursor=customer_ids[-1],
+        )
+
+
+def voucher_batches_resume(*, now: dt.datetime | None = None) -> list[int]:
+    """The batches to (re)start: pending for over a minute (their task was lost with the broker)
+    or running under an expired lease (their worker died). A failed batch is left to its task's
+    own retries and to people (its error is on the screen). Answers their ids."""
+    now = now or timezone.now()
+    stale = Q(status=VoucherBatch.Status.PENDING, created_at__lt=now - dt.timedelta(minutes=1)) | Q(
+        status=VoucherBatch.Status.RUNNING, lease_until__lt=now
+    )
+    return list(VoucherBatch.objects.filter(stale).order_by("pk").values_list("pk", flat=True))
 
 
 def voucher_short_link(voucher: Voucher) -> str:
@@ -1026,6 +1057,7 @@ def _batch_message(batch: VoucherBatch, voucher: Voucher, customer) -> int:
         idempotency_key=f"voucher-batch:{batch.pk}:{customer.pk}",
         ref_type="promotions.voucher",
         ref_id=str(voucher.pk),
+        campaign_id=batch.campaign_id,
     )
     return 1
 
@@ -1097,7 +1129,7 @@ def cashier_checkout(
     """
     from channels.services import store_sale_create
 
-    with transaction.atomic():
+    with failures_counted(user=cashier, ip=ip, store=store), transaction.atomic():
         redemption = None
         if code:
             redemption = voucher_redeem(
@@ -1147,14 +1179,14 @@ def cashier_checkout(
 
 def counter_quote(*, store, user, basket: Basket, code: str = "", customer=None, ip: str | None = None) -> PricedBasket:
     """The cashier's "check": prices the basket with the code (if any), counting a failed lookup
-    against the cashier and the IP; refusals come back inside the result, not as an exception.
+    against the cashier and the store; refusals come back inside the result, not as an exception.
     Raises RateLimited once this cashier or IP guessed too often."""
     codes = [code] if normalize_code(code) else []
     if codes:
-        lookup_guard(user=user, ip=ip)
+        lookup_guard(user=user, ip=ip, store=store)
     priced = basket_price(basket, store=store, customer=customer, codes=codes)
     if any(r.error_code == "not_found" for r in priced.refused):
-        lookup_failed(user=user, ip=ip)
+        lookup_failed(user=user, ip=ip, store=store)
     for refusal in priced.refused:
         _explain(refusal)
     return priced

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from o2o_site.api import DomainError
+from o2o_site.client_ip import client_ip
 from o2o_site.money import amount_messages
 from o2o_site.roles import Role, role_required
 
@@ -28,7 +29,7 @@ SESSION_STORE = "promotions.cashier_store"
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _counter_context(request) -> dict:
@@ -153,16 +154,26 @@ def cashier_void(request, pk: int):
 @role_required(Role.CASHIER)
 @require_GET
 def cashier_customer(request):
-    """Customers found by phone, with the vouchers each can use here and now."""
-    from customers.selectors import customer_search
+    """The customer whose exact phone or member code (card/QR) was typed, masked, with the
+    vouchers they can use here and now. Never a partial match, never a list of strangers."""
+    from .counter import counter_customer_lookup
 
     context = _counter_context(request)
-    phone = (request.GET.get("phone") or "").strip()[:30]
+    typed = (request.GET.get("phone") or "").strip()[:40]
     found = []
-    if len(phone) >= 4 and context["store"] is not None:
-        for customer in customer_search(phone, limit=5):
-            found.append((customer, selectors.vouchers_usable_for_customer(customer, store=context["store"])))
-    context.update(phone=phone, found=found)
+    if typed and context["store"] is not None:
+        is_member_code = typed.upper().startswith("KH")
+        try:
+            found = counter_customer_lookup(
+                store=context["store"],
+                cashier=request.user,
+                phone="" if is_member_code else typed,
+                member_code=typed if is_member_code else "",
+                ip=_ip(request),
+            )
+        except DomainError as exc:
+            context["error"] = exc.message
+    context.update(phone=typed, found=found)
     return render(request, "promotions/_customer_vouchers.html", context)
 
 

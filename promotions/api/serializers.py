@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -248,10 +249,13 @@ class BatchInput(serializers.Serializer):
 
 
 class BatchOutput(serializers.ModelSerializer):
+    status_url = serializers.SerializerMethodField(help_text="Where to follow the job's progress.")
+
     class Meta:
         model = VoucherBatch
         fields = [
             "id",
+            "status_url",
             "campaign",
             "segment_code",
             "status",
@@ -263,6 +267,9 @@ class BatchOutput(serializers.ModelSerializer):
             "created_at",
             "finished_at",
         ]
+
+    def get_status_url(self, batch) -> str:
+        return reverse("voucher-batch-detail", args=[batch.pk])
 
 
 ERROR_HELP = _('Lỗi trả về theo dạng {"error": {"code", "message", "fields"}}.')

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from o2o_site.api import DomainError
+from o2o_site.client_ip import client_ip
 from o2o_site.roles import HasRole, Role
 
 from .. import selectors, services
@@ -24,10 +25,6 @@ from ..models import Campaign, Promotion, Voucher, VoucherBatch
 from . import serializers as s
 
 MANAGE = (Role.MANAGER, Role.MARKETING)
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class QuoteApi(APIView):
@@ -48,12 +45,12 @@ class QuoteApi(APIView):
         basket = services.basket_parse(data=v["basket"], user=request.user)
         codes = [c for c in v.get("codes", []) if c]
         if codes:
-            services.lookup_guard(user=request.user, ip=client_ip(request))
+            services.lookup_guard(user=request.user, ip=client_ip(request), store=store)
         priced = services.basket_price(
             basket, store=store, channel=channel, at=v.get("at"), customer=customer, codes=codes
         )
         if any(r.error_code == "not_found" for r in priced.refused):
-            services.lookup_failed(user=request.user, ip=client_ip(request))
+            services.lookup_failed(user=request.user, ip=client_ip(request), store=store)
         body = priced.as_dict()
         body["store"] = store.code if store else None
         body["channel"] = channel.code if channel else None
@@ -423,7 +420,8 @@ class VoucherBatchViewSet(
             message_body=v.get("message_body", ""),
         )
         batch.refresh_from_db()
-        return Response(s.BatchOutput(batch).data, status=202)
+        body = s.BatchOutput(batch).data
+        return Response(body, status=202, headers={"Location": body["status_url"]})
 
 
 __all__ = ["Campaign"]
