@@ -1209,7 +1209,7 @@ def counter_code_check(*, store, user, code: str, customer=None, ip: str | None 
     from .selectors import voucher_customer_uses, voucher_store_ids, vouchers_by_codes
 
     code = normalize_code(code)
-    lookup_guard(user=user, ip=ip)
+    lookup_guard(user=user, ip=ip, store=store)
     voucher = vouchers_by_codes([code]).get(code) if code else None
     uses = voucher_customer_uses([voucher], customer) if voucher is not None and voucher.per_customer_limit else {}
     refused = voucher_refusal(
@@ -1224,7 +1224,7 @@ def counter_code_check(*, store, user, code: str, customer=None, ip: str | None 
     refusal = None
     if refused is not None:
         if refused[0] == "not_found":
-            lookup_failed(user=user, ip=ip)
+            lookup_failed(user=user, ip=ip, store=store)
         refusal = Refusal(code=code, error_code=refused[0], message=refused[1], voucher=voucher)
         _explain(refusal)
     return CodeCheck(code=code, voucher=voucher if refusal is None else None, refusal=refusal)
