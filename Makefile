@@ -12,7 +12,7 @@ XDIST ?= -n 2
 # "sent" only there). Without these, a message with no gateway is `not_configured`.
 DEMO_GATEWAYS := CUSTOMERS_SMS_ADAPTER=$${CUSTOMERS_SMS_ADAPTER:-console} CUSTOMERS_ZNS_ADAPTER=$${CUSTOMERS_ZNS_ADAPTER:-console} CUSTOMERS_EMAIL_ADAPTER=$${CUSTOMERS_EMAIL_ADAPTER:-console}
 
-.PHONY: run install install-dev migrate seed serve test lint format worker bench clean messages
+.PHONY: run install install-dev migrate seed serve test lint format worker worker-only beat bench clean messages
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,13 +50,23 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# One machine, one worker: the worker with beat embedded. In production run beat ONCE
+# (`make beat`, one process for the whole site) and as many `make worker-only` as needed:
+# two beats would queue every periodic job twice.
 worker: install
 	$(VENV)/bin/celery -A o2o_site worker --beat --loglevel=INFO
+
+worker-only: install
+	$(VENV)/bin/celery -A o2o_site worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A o2o_site beat --loglevel=INFO
 
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)

@@ -512,8 +512,15 @@ class CheckIn(models.Model):
         PICKUP = "pickup", _("Nhận hàng đặt trực tuyến")
         CONSULTATION = "consultation", _("Tư vấn")
 
+    # Null while the visitor has not confirmed their phone (public QR page): the visit counts,
+    # but no profile is created or enriched until the one-time code comes back.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="checkins", verbose_name=_("khách hàng")
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="checkins",
+        verbose_name=_("khách hàng"),
     )
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("cửa hàng"))
     method = models.CharField(_("cách thức"), max_length=15, choices=Method.choices)
@@ -522,6 +529,7 @@ class CheckIn(models.Model):
     utm = models.JSONField(_("UTM"), default=dict, blank=True)
     note = models.CharField(_("ghi chú"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    confirmed_at = models.DateTimeField(_("khách xác nhận số lúc"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lượt ghé cửa hàng")

@@ -91,6 +91,23 @@ def orders_for_customer(customer, limit: int = 20, *, with_lines: bool = True) -
     return list(queryset.filter(customer=customer).order_by("-placed_at", "-pk")[:limit])
 
 
+def order_search(q: str, *, limit: int = 20) -> list[Order]:
+    """Orders a caller can name: our number or a marketplace id, or the customer's exact phone
+    (their latest `limit` orders). Never a partial match: this is how agents find orders."""
+    from customers.selectors import customer_counter_lookup
+
+    q = (q or "").strip()[:40]
+    if not q:
+        return []
+    found = order_find(q)
+    if found is not None:
+        return [found]
+    customer_ids = [c.id for c in customer_counter_lookup(phone=q)]
+    if not customer_ids:
+        return []
+    return list(_orders_qs().filter(customer_id__in=customer_ids).order_by("-placed_at", "-pk")[:limit])
+
+
 def order_list(*, filters: dict | None = None) -> QuerySet[Order]:
     qs = _orders_qs().order_by("-placed_at", "-pk")
     return qs.filter(**(filters or {}))

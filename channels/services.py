@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from o2o_site.api import DomainError
+from o2o_site.outbox import enqueue_after_commit
 
 from . import conf
 from .errors import (
@@ -351,16 +352,10 @@ def _enqueue_push(*channel_ids: int) -> None:
     if getattr(_deferred, "on", False) or not channel_ids:
         return
 
-    def send():
-        from . import tasks
+    from . import tasks
 
-        for channel_id in sorted(channel_ids):
-            try:
-                tasks.push_listings.delay(channel_id)
-            except Exception as exc:  # broker down: the rows stay pending, the periodic task resends
-                logger.warning("channels: could not enqueue push for channel %s: %s", channel_id, exc)
-
-    transaction.on_commit(send)
+    for channel_id in sorted(channel_ids):
+        enqueue_after_commit(tasks.push_listings, channel_id)
 
 
 def channel_locations_set(*, channel: SalesChannel, locations: Sequence[Store]) -> list[Store]:
@@ -650,7 +645,14 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
         results = adapter.push_listings(items)
         report.calls += adapter.calls_made
         adapter.calls_made = 0
-        _push_results_apply(to_push, results, report, content=content)
+        _push_results_apply(to_push, results, report, content=content, retry_after=adapter.retry_after_s)
+        if adapter.retry_after_s:
+            # The channel said when to come back (429/503 + Retry-After): none of its listings
+            # is tried before that, whatever our own backoff would say.
+            _due(channel_id, timezone.now()).update(
+                next_attempt_at=timezone.now() + dt.timedelta(seconds=adapter.retry_after_s)
+            )
+            break
     return report
 
 
@@ -681,6 +683,7 @@ def _push_results_apply(
     *,
     content: bool,
     max_attempts: int | None = None,
+    retry_after: float | None = None,
 ) -> None:
     """Writes a batch's outcome in a few statements, whatever the batch size.
 
@@ -738,7 +741,9 @@ def _push_results_apply(
                 attempts=attempts,
                 last_error=str(error)[:2000],
                 sync_state=Listing.SyncState.FAILED if gave_up else Listing.SyncState.PENDING,
-                next_attempt_at=None if gave_up else now + dt.timedelta(seconds=backoff_seconds(attempts)),
+                next_attempt_at=None
+                if gave_up
+                else now + dt.timedelta(seconds=max(backoff_seconds(attempts), retry_after or 0)),
             )
 
 
@@ -1459,6 +1464,9 @@ def _order_create(
     skus = {s.code: s for s in SKU.objects.filter(code__in=[ln["sku"] for ln in lines]).select_related("product")}
     unknown = [ln["sku"] for ln in lines if ln["sku"] not in skus]
     subtotal = sum(ln["quantity"] * ln["unit_price"] for ln in lines)
+    if not lines and total is not None:
+        # A total-only sale (the counter typed the POS total): the price before discounts.
+        subtotal = total + discount_total
     # What the order will be once its stock is reserved goes into the INSERT: a second write
     # is needed only when reserving fails into a hold or the order arrives past pending.
     reserve = not unknown and status != S.CANCELLED
@@ -2013,6 +2021,28 @@ def store_sale_create(
     return order
 
 
+def store_sale_discount_remove(*, order_id: int, amount: int, reference: str = "") -> Order:
+    """Gives a counter sale back a discount taken off it (a voucher voided at the counter):
+    `discount_total` down and `total` up by `amount` in one guarded UPDATE, so the order, the
+    voided redemption and a reprinted receipt agree. The customer's timeline entry follows.
+    Raises InvalidInput when the order is not an in-store sale or holds less discount than that.
+    """
+    if not isinstance(amount, int) or amount < 0:
+        raise InvalidInput(_("Số tiền giảm phải là số nguyên VND không âm."), fields={"amount": [_("Không hợp lệ.")]})
+    with transaction.atomic():
+        changes = {"discount_total": F("discount_total") - amount, "total": F("total") + amount}
+        if reference:
+            changes["reference"] = reference[:100]
+        moved = Order.objects.filter(
+            pk=order_id, fulfilment=Order.Fulfilment.IN_STORE, discount_total__gte=amount
+        ).update(**changes, updated_at=timezone.now())
+        if not moved:
+            raise InvalidInput(_("Đơn bán tại quầy này không còn khoản giảm giá đó để hoàn lại."))
+        order = Order.objects.select_related("channel", "store", "customer").get(pk=order_id)
+        _customer_record_order(order)
+    return order
+
+
 def _store_channel(store: Store) -> SalesChannel:
     if store.sales_channel_id:
         return store.sales_channel
@@ -2187,16 +2217,9 @@ def inbound_event_store(*, channel: SalesChannel, shop_id: str, event_id: str, b
             event = InboundEvent.objects.get(channel=channel, shop_id=shop_id[:100], event_id=event_id[:200])
             is_new = False
         if event.status == InboundEvent.Status.RECEIVED:
+            from . import tasks
 
-            def send(pk=event.pk):
-                from . import tasks
-
-                try:
-                    tasks.process_inbound_event.delay(pk)
-                except Exception as exc:  # broker down: the periodic task picks the row up
-                    logger.warning("channels: could not enqueue inbound event %s: %s", pk, exc)
-
-            transaction.on_commit(send)
+            enqueue_after_commit(tasks.process_inbound_event, event.pk)
     return event, is_new
 
 
@@ -2292,6 +2315,77 @@ def checkin_record(
             campaign_id=campaign_id,
             utm=utm or None,
         )
+    return checkin
+
+
+def checkin_start(
+    *,
+    store: Store,
+    phone: str,
+    full_name: str = "",
+    campaign_id: int | None = None,
+    utm: dict | None = None,
+):
+    """The public QR page: records the visit at once, with no customer, and sends a one-time
+    code to the phone typed. Nothing is created or added to any profile until the visitor types
+    the code back (`checkin_confirm`), so nobody can create or enrich customers with a phone
+    that is not theirs. Answers (checkin, challenge). Raises InvalidInput on a bad phone; the
+    visit stays recorded when the code cannot be sent (customers' VerificationFailed, e.g. too
+    many codes to that phone)."""
+    from customers.services import otp_send
+    from o2o_site.phones import normalize_phone
+
+    if not store.is_active:
+        raise StoreNotFound(_("Cửa hàng không còn hoạt động."))
+    parsed = normalize_phone(phone)
+    if not parsed.ok:
+        raise InvalidInput(fields={"phone": [parsed.error or _("Số điện thoại không hợp lệ.")]})
+    utm = {k: str(v)[:200] for k, v in (utm or {}).items() if k.startswith("utm_") and v}
+    checkin = CheckIn.objects.create(
+        customer=None,
+        store=store,
+        method=CheckIn.Method.QR,
+        occurred_at=timezone.now(),
+        campaign_id=campaign_id,
+        utm=utm,
+    )
+    challenge = otp_send(
+        phone=parsed.e164,
+        purpose="checkin",
+        context={"checkin": checkin.pk, "store": store.code, "full_name": (full_name or "").strip()[:200]},
+    )
+    return checkin, challenge
+
+
+def checkin_confirm(*, challenge: str, code: str) -> CheckIn:
+    """The visitor typed the code sent to their phone: the profile is found or created from that
+    phone (and the name they gave), and the visit joins its timeline. Idempotent per visit.
+    Raises customers' VerificationFailed (wrong, expired, used or locked code)."""
+    from customers import services as customer_services
+
+    proof = customer_services.otp_verify(public_id=challenge, code=code, purpose="checkin")
+    customer = customer_services.customer_resolve(
+        phone=proof.phone, full_name=proof.context.get("full_name", ""), source="checkin:qr"
+    ).customer
+    with transaction.atomic():
+        checkin = CheckIn.objects.select_for_update().select_related("store").get(pk=proof.context["checkin"])
+        if checkin.customer_id is None:
+            checkin.customer = customer
+            checkin.confirmed_at = timezone.now()
+            checkin.save(update_fields=["customer", "confirmed_at"])
+            customer_services.record_activity(
+                customer=customer,
+                kind="checkin",
+                occurred_at=checkin.occurred_at,
+                channel="store",
+                store_code=checkin.store.code,
+                summary=_("Ghé %(store)s (%(method)s)")
+                % {"store": checkin.store.name, "method": checkin.get_method_display()},
+                ref_type="checkin",
+                ref_id=str(checkin.pk),
+                campaign_id=checkin.campaign_id,
+                utm=checkin.utm or None,
+            )
     return checkin
 
 

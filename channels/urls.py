@@ -15,5 +15,6 @@ urlpatterns = [
     path("channels/stores/<slug:code>/qr/", views.store_qr, name="store-qr"),
     path("channels/feeds/<slug:code>.tsv", views.channel_feed, name="feed"),
     path("s/<slug:code>/", views.store_checkin, name="store-checkin"),
+    path("s/<slug:code>/confirm/", views.store_checkin_confirm, name="store-checkin-confirm"),
     path("p/<str:code>/", views.product_page, name="product-page"),
 ]

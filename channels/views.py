@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,13 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from o2o_site.api import DomainError
+from o2o_site.client_ip import client_ip
+from o2o_site.heartbeats import background_late
 from o2o_site.roles import Role, role_required
+from o2o_site.safe_cache import CacheDown, cache_call
 
 from . import selectors, services
 from .adapters.feed import FEED_COLUMNS
 from .conf import channel_credentials
-from .forms import CheckInForm, GoalsForm, OrderFilterForm
-from .models import CheckIn, Order, SalesChannel, Store
+from .forms import CheckInConfirmForm, CheckInForm, GoalsForm, OrderFilterForm
+from .models import Order, SalesChannel, Store
 
 SYNC_ROLES = (Role.MANAGER, Role.INVENTORY)
 
@@ -40,6 +43,7 @@ def sync_status(request):
         "summary": selectors.sync_status_summary(),
         "failures": failures,
         "channel": channel,
+        "background_late": background_late(),
     }
     template = "channels/_sync_body.html" if request.htmx else "channels/sync_status.html"
     return render(request, template, context)
@@ -153,38 +157,68 @@ def goals(request):
 CHECKIN_LIMIT_PER_HOUR = 30
 
 
-def store_checkin(request, code: str):
-    """The page a store's QR code opens: the customer leaves a phone number, we record a visit."""
+def _public_store(code: str) -> Store:
     store = Store.objects.filter(code=code, is_active=True, is_warehouse=False).first()
     if store is None:
         raise Http404
+    return store
+
+
+def _put_errors(form, exc: DomainError) -> None:
+    """The service's reason on top, and each field's beside it (a hidden field's on top too)."""
+    form.add_error(None, exc.message)
+    for field, errors in exc.fields.items():
+        visible = field in form.fields and not form.fields[field].widget.is_hidden
+        for error in errors:
+            form.add_error(field if visible else None, error)
+
+
+def store_checkin(request, code: str):
+    """The page a store's QR code opens: the visitor leaves a phone number and we record a visit;
+    the phone joins a customer profile only once they type back the code we text them."""
+    store = _public_store(code)
     utm = {k: v[:200] for k, v in request.GET.items() if k.startswith("utm_") and v}
     campaign = request.GET.get("campaign", "")
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = f"channels:checkin:{request.META.get('REMOTE_ADDR', '')}"
-        hits = cache.get_or_set(key, 0, 3600)
+        key = f"channels:checkin:{client_ip(request) or ''}"
+        try:
+            hits = cache_call("get_or_set", key, 0, 3600)
+        except CacheDown:  # the visit matters more than the limit while the cache is down (logged)
+            hits = 0
         if hits >= CHECKIN_LIMIT_PER_HOUR:
             form.add_error(None, _("Bạn đã gửi quá nhiều lần, vui lòng thử lại sau."))
         else:
-            cache.incr(key)
+            # Down, or the key expired since: the visit is recorded anyway.
+            with contextlib.suppress(CacheDown, ValueError):
+                cache_call("incr", key)
             try:
-                services.checkin_record(
+                _checkin, challenge = services.checkin_start(
                     store=store,
-                    method=CheckIn.Method.QR,
                     phone=form.cleaned_data["phone"],
                     full_name=form.cleaned_data["full_name"],
                     campaign_id=int(campaign) if campaign.isdigit() else None,
                     utm=utm,
                 )
-                return render(request, "channels/checkin_done.html", {"title": store.name, "store": store})
+                confirm = CheckInConfirmForm(initial={"challenge": challenge.public_id})
+                return render(request, "channels/checkin_confirm.html", {"store": store, "form": confirm})
             except DomainError as exc:
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-                if not exc.fields:
-                    form.add_error(None, exc.message)
+                _put_errors(form, exc)
     return render(request, "channels/checkin.html", {"title": store.name, "store": store, "form": form})
+
+
+@require_POST
+def store_checkin_confirm(request, code: str):
+    """The visitor types the code sent to their phone: the visit joins their profile."""
+    store = _public_store(code)
+    form = CheckInConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            services.checkin_confirm(challenge=form.cleaned_data["challenge"], code=form.cleaned_data["code"])
+            return render(request, "channels/checkin_done.html", {"title": store.name, "store": store})
+        except DomainError as exc:
+            _put_errors(form, exc)
+    return render(request, "channels/checkin_confirm.html", {"store": store, "form": form}, status=400)
 
 
 @role_required(Role.MANAGER, Role.INVENTORY, Role.MARKETING)

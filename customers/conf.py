@@ -66,3 +66,23 @@ def email_adapter() -> str:
 
 def http_timeout() -> float:
     return float(_get("CUSTOMERS_HTTP_TIMEOUT", "10"))
+
+
+def otp_ttl_seconds() -> int:
+    """How long a one-time code sent by SMS/ZNS stays valid (5 minutes by default)."""
+    return max(30, int(_get("CUSTOMERS_OTP_TTL_SECONDS", "300")))
+
+
+def otp_max_attempts() -> int:
+    """Wrong tries allowed on one code before it is refused even when right."""
+    return max(1, int(_get("CUSTOMERS_OTP_MAX_ATTEMPTS", "5")))
+
+
+def otp_per_phone_per_hour() -> int:
+    """Codes sent to one phone in an hour, at most (so a form cannot flood someone's phone)."""
+    return max(1, int(_get("CUSTOMERS_OTP_PER_PHONE_PER_HOUR", "5")))
+
+
+def link_days() -> int:
+    """How long a tracked link `/l/<token>` in a message keeps working."""
+    return int(_get("CUSTOMERS_LINK_DAYS", "90"))

@@ -10,11 +10,14 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+
+from o2o_site.retry_after import parse_retry_after
 
 from .. import conf
 
@@ -22,7 +25,17 @@ logger = logging.getLogger("channels.adapters")
 
 
 class AdapterError(Exception):
-    """A channel refused or could not be reached; the message is shown on the sync screen."""
+    """A channel refused or could not be reached; the message is shown on the sync screen.
+    `retry_after` (seconds) is the channel's own word on when to come back (Retry-After)."""
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# The longest Retry-After a channel gave during the current push (per thread): every adapter's
+# calls go through http_json, so `push_listings` learns it without each adapter passing it on.
+_asked = threading.local()
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,10 @@ def http_json(method: str, url: str, *, body: bytes | None = None, headers: dict
             raw = response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:500].decode("utf-8", "replace")
-        raise AdapterError(f"HTTP {exc.code}: {detail}") from exc
+        wait = parse_retry_after(exc.headers.get("Retry-After")) if exc.code in (429, 503) else None
+        if wait is not None:
+            _asked.seconds = max(getattr(_asked, "seconds", 0.0) or 0.0, wait)
+        raise AdapterError(f"HTTP {exc.code}: {detail}", retry_after=wait) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise AdapterError(f"Không kết nối được tới kênh: {exc}") from exc
     try:
@@ -115,6 +131,7 @@ class ChannelAdapter:
         self.credentials = credentials
         self.settings = channel.adapter_settings or {}
         self.calls_made = 0
+        self.retry_after_s: float | None = None  # what the channel asked during the last push
         self._last_call = 0.0
 
     @property
@@ -145,7 +162,11 @@ class ChannelAdapter:
         """
         if not self.configured:
             return all_or_error(items, "Kênh chưa được cấu hình: không gửi được.")
-        return self._push(items)
+        _asked.seconds = None
+        try:
+            return self._push(items)
+        finally:
+            self.retry_after_s, _asked.seconds = _asked.seconds, None
 
     def _push(self, items: Sequence[ListingPush]) -> dict[int, str | None]:
         return {item.listing_id: None for item in items}

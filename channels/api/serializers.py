@@ -53,6 +53,18 @@ class SkuIn(serializers.Serializer):
     price = serializers.IntegerField(min_value=0)
     options = serializers.DictField(required=False, default=dict)
 
+    def validate_options(self, value: dict) -> dict:
+        # PostgreSQL's jsonb refuses a NUL character (\u0000) anywhere: say so instead of a 500.
+        # Options are a flat list of attributes ("màu": "đen"), so nesting is refused as well.
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                raise serializers.ValidationError(_("Thuộc tính là cặp tên – giá trị, không lồng nhau."))
+            if "\x00" in str(key) or (isinstance(item, str) and "\x00" in item) or len(str(key)) > 100:
+                raise serializers.ValidationError(_("Thuộc tính chứa ký tự không hợp lệ."))
+            if isinstance(item, str) and len(item) > 300:
+                raise serializers.ValidationError(_("Giá trị thuộc tính tối đa 300 ký tự."))
+        return value
+
 
 class ProductIn(serializers.Serializer):
     name = serializers.CharField(max_length=300)

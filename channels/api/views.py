@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from o2o_site.api import NotFound, error_body
+from o2o_site.api import DomainError, NotFound, error_body
 from o2o_site.roles import HasRole, Role, has_role
 
 from .. import selectors, services
@@ -251,6 +251,10 @@ class ChannelWebhookApi(APIView):
 
 
 class OrderListApi(generics.ListAPIView):
+    """GET /orders/ — Manager and Inventory list and filter every order. An agent finds the
+    caller's orders by `q` (order number, marketplace id or the customer's exact phone): at most
+    20, no listing, no further pages."""
+
     permission_classes = [HasRole]
     allowed_roles = [Role.MANAGER, Role.INVENTORY, Role.AGENT]
     serializer_class = s.OrderOut
@@ -258,6 +262,16 @@ class OrderListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.order_list()
+
+    def list(self, request, *args, **kwargs):
+        if has_role(request.user, Role.MANAGER, Role.INVENTORY):
+            return super().list(request, *args, **kwargs)
+        q = (request.query_params.get("q") or "").strip()
+        if not q:
+            message = _("Nhập số đơn hoặc số điện thoại của khách để tìm đơn hàng.")
+            raise DomainError(message, code="query_required", status_code=400, fields={"q": [message]})
+        rows = s.OrderOut(selectors.order_search(q), many=True).data
+        return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
 
 
 class OrderDetailApi(APIView):

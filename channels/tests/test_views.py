@@ -136,7 +136,7 @@ def test_public_store_page_records_a_qr_checkin_with_utm(client, store):
     bad = client.post(url, {"phone": "123"})
     assert bad.status_code == 200 and CheckIn.objects.count() == 0
     ok = client.post(url, {"phone": "0912 345 678", "full_name": "Lê Thị Hoa"})
-    assert ok.status_code == 200 and "Cảm ơn" in ok.content.decode()
+    assert ok.status_code == 200 and "Nhập mã xác nhận" in ok.content.decode()
     checkin = CheckIn.objects.get()
     assert checkin.method == "qr" and checkin.utm == {"utm_source": "facebook", "utm_campaign": "tet"}
 
