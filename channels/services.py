@@ -1501,7 +1501,7 @@ def _order_create(
         hold_reason=_("SKU không có trong danh mục: %(codes)s") % {"codes": ", ".join(unknown)} if unknown else "",
     )
     if not insert_once:
-        order.save(force_insert=True)
+        _order_save_new(order)
     elif not _order_insert_once(order):
         return None
     rows = OrderLine.objects.bulk_create(
@@ -1551,24 +1551,46 @@ def _order_create(
 
 def _order_insert_once(order: Order) -> bool:
     """Inserts a channel's order unless (channel, external id) is taken: False then, nothing
-    written. A concurrent insert of the same order is waited for, as the unique index would."""
+    written. A concurrent insert of the same order is waited for, as the unique index would.
+
+    Our order number is random (24 bits a day): at marketplace volumes two orders of one day
+    can draw the same one, so a conflict that is not the channel's order draws a new number.
+    """
     meta = Order._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(order, True), connection) for f in fields]
     sql = (
         f"INSERT INTO {meta.db_table} ({', '.join(connection.ops.quote_name(f.column) for f in fields)})"
         f" VALUES ({', '.join(['%s'] * len(fields))})"
-        " ON CONFLICT (channel_id, external_id) WHERE NOT (external_id = '') DO NOTHING RETURNING id"
+        " ON CONFLICT DO NOTHING RETURNING id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    order.pk = row[0]
-    order._state.adding = False
-    order._state.db = connection.alias
-    return True
+    for _attempt in range(8):
+        values = [f.get_db_prep_save(f.pre_save(order, True), connection) for f in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            row = cursor.fetchone()
+        if row is not None:
+            order.pk = row[0]
+            order._state.adding = False
+            order._state.db = connection.alias
+            return True
+        if Order.objects.filter(channel_id=order.channel_id, external_id=order.external_id).exists():
+            return False
+        order.number = _new_number()  # the number was taken, not the order
+    raise IntegrityError("no free order number after 8 tries")
+
+
+def _order_save_new(order: Order) -> None:
+    """Inserts a new order (counter sale, SQLite), drawing another number if this one is taken."""
+    for _attempt in range(8):
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Order.objects.filter(number=order.number).exists():
+                raise
+            order.number = _new_number()
+    raise IntegrityError("no free order number after 8 tries")
 
 
 def _lines_preload(order: Order, rows: list[OrderLine]) -> None:
