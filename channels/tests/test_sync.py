@@ -279,3 +279,22 @@ def test_shopee_content_has_its_own_version_pushed_and_acknowledged(settings, sh
         services.sku_prices_change(skus=[sku], price=250_000)
         services.listings_push_channel(channel_id=shopee.pk)
         assert [r.path.rsplit("/", 1)[-1] for r in fake.requests] == ["update_price", "update_stock"]
+
+
+def test_a_switched_off_channel_pauses_its_waiting_listings_and_resumes_them(lazada, lazada_fake, warehouse):
+    # given: Lazada set up, switched off with a listing waiting
+    listing = services.listing_upsert(sku=SkuFactory(), channel=lazada)
+    SalesChannel.objects.filter(pk=lazada.pk).update(is_active=False)
+    Listing.objects.filter(pk=listing.pk).update(sync_state=Listing.SyncState.PENDING)
+    # when: the periodic resend runs
+    services.sync_due_channels()
+    # then: paused, nothing sent
+    listing.refresh_from_db()
+    assert listing.sync_state == Listing.SyncState.PAUSED and not lazada_fake.requests
+    # when: switched on again
+    SalesChannel.objects.filter(pk=lazada.pk).update(is_active=True)
+    for channel_id in services.sync_due_channels():
+        services.listings_push_channel(channel_id=channel_id)
+    # then: pushed and acknowledged
+    listing.refresh_from_db()
+    assert listing.sync_state == Listing.SyncState.IN_SYNC and lazada_fake.requests
