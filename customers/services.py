@@ -19,7 +19,7 @@ from django.apps import apps
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Case, F, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, Exists, F, Max, Min, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from o2o_site.text import fold
 
 from . import conf, registry
 from .models import (
+    AccessLog,
     Activity,
     BlockedIdentifier,
     ConsentEvent,
@@ -900,8 +901,23 @@ def _points_debit(
     return entry
 
 
+def _points_replay(entry: PointsEntry, points: int) -> PointsEntry:
+    """The entry a request with the same reference already made, marked `replayed` (not stored)
+    for the API to say so; the same reference for other points is a Conflict, never a 500."""
+    if abs(entry.points) != abs(points):
+        raise Conflict(
+            _("Mã tham chiếu này đã được dùng cho %(n)s điểm.") % {"n": abs(entry.points)},
+            code="reference_reused",
+            fields={"reference": [_("Đã dùng cho một thao tác khác.")]},
+        )
+    entry.replayed = True
+    return entry
+
+
 def points_spend(*, customer: Customer, points: int, reference: str = "", reason: str = "", user=None) -> PointsEntry:
-    """Spends points. Idempotent on reference; never lets the balance go negative, even under races."""
+    """Spends points. Idempotent on reference (a replay answers the first entry, `replayed`
+    set; other points under the same reference raise Conflict); never lets the balance go
+    negative, even under races."""
     points = int(points)
     if points <= 0:
         raise DomainError(
@@ -915,7 +931,7 @@ def points_spend(*, customer: Customer, points: int, reference: str = "", reason
                 customer=customer, kind=PointsEntry.Kind.SPEND, reference=reference
             ).first()
             if existing:
-                return existing
+                return _points_replay(existing, points)
         try:
             with transaction.atomic():
                 return _points_debit(
@@ -927,11 +943,13 @@ def points_spend(*, customer: Customer, points: int, reference: str = "", reason
                     user=user,
                 )
         except IntegrityError:
-            return PointsEntry.objects.get(customer=customer, kind=PointsEntry.Kind.SPEND, reference=reference)
+            existing = PointsEntry.objects.get(customer=customer, kind=PointsEntry.Kind.SPEND, reference=reference)
+            return _points_replay(existing, points)
 
 
 def points_adjust(*, customer: Customer, points: int, reason: str, user=None, reference: str = "") -> PointsEntry:
-    """A manual correction by a manager: positive adds (with the usual validity), negative removes."""
+    """A manual correction by a manager: positive adds (with the usual validity), negative removes.
+    Idempotent on reference like `points_spend` (a replay answers the first entry, `replayed`)."""
     points = int(points)
     if points == 0:
         raise DomainError(_("Số điểm điều chỉnh phải khác 0."), code="invalid_points", status_code=400)
@@ -939,27 +957,45 @@ def points_adjust(*, customer: Customer, points: int, reason: str, user=None, re
         message = _("Cần ghi lý do điều chỉnh điểm.")
         raise DomainError(message, code="reason_required", status_code=400, fields={"reason": [message]})
     customer = _live(customer)
-    with transaction.atomic():
-        if points < 0:
-            return _points_debit(
-                customer_id=customer.pk,
-                points=-points,
-                kind=PointsEntry.Kind.ADJUST,
-                reference=(reference or "")[:100],
-                reason=reason,
-                user=user,
-            )
-        Customer.objects.filter(pk=customer.pk).update(points_balance=F("points_balance") + points)
-        return PointsEntry.objects.create(
-            customer=customer,
+    reference = (reference or "")[:100]
+    if reference:
+        existing = PointsEntry.objects.filter(
+            customer=customer, kind=PointsEntry.Kind.ADJUST, reference=reference
+        ).first()
+        if existing:
+            return _points_replay(existing, points)
+    try:
+        with transaction.atomic():
+            return _points_adjust_write(customer=customer, points=points, reason=reason, user=user, reference=reference)
+    except IntegrityError:  # the same reference, committed by a racing request a moment ago
+        if not reference:
+            raise
+        existing = PointsEntry.objects.get(customer=customer, kind=PointsEntry.Kind.ADJUST, reference=reference)
+        return _points_replay(existing, points)
+
+
+def _points_adjust_write(*, customer: Customer, points: int, reason: str, user, reference: str) -> PointsEntry:
+    """Writes one adjustment (inside the caller's transaction)."""
+    if points < 0:
+        return _points_debit(
+            customer_id=customer.pk,
+            points=-points,
             kind=PointsEntry.Kind.ADJUST,
-            points=points,
-            remaining=points,
-            expires_at=timezone.now() + timedelta(days=conf.points_valid_days()),
-            reference=(reference or "")[:100],
-            reason=reason[:200],
-            created_by=user,
+            reference=reference,
+            reason=reason,
+            user=user,
         )
+    Customer.objects.filter(pk=customer.pk).update(points_balance=F("points_balance") + points)
+    return PointsEntry.objects.create(
+        customer=customer,
+        kind=PointsEntry.Kind.ADJUST,
+        points=points,
+        remaining=points,
+        expires_at=timezone.now() + timedelta(days=conf.points_valid_days()),
+        reference=reference,
+        reason=reason[:200],
+        created_by=user,
+    )
 
 
 def points_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
@@ -1160,12 +1196,17 @@ def message_send(
     fallback_channel: str = "",
     ref_type: str = "",
     ref_id: str = "",
+    to_address: str = "",
     campaign_id: int | None = None,
 ) -> Message:
     """Queues a message: checks consent, writes the row (pending), sends after commit in a task.
 
-    Every http(s) link in the body (and every link-valued template param) is sent as a tracked
-    short link `/l/<token>` tied to the message and `campaign_id`, so a click is on the timeline.
+    `to_address` (service messages only) sends to that exact phone or email instead of the
+    profile's primary one — a one-time code must reach the number typed in front of us. With
+    `customer=None` it reaches a phone no profile holds yet (a new phone confirming a check-in).
+    Every http(s) link in the body (and every link-valued template param) of a customer's message
+    is sent as a tracked short link `/l/<token>` tied to the message and `campaign_id`, so a click
+    is on the timeline.
 
     Idempotent on `idempotency_key`: the same key answers the first message and sends nothing
     new. When the customer cannot be reached on `channel` (no consent or no address) and a
@@ -1183,21 +1224,25 @@ def message_send(
         fields["idempotency_key"] = [_("Thiếu khoá chống gửi trùng.")]
     if not body and not template_id:
         fields["body"] = [_("Cần nội dung hoặc mẫu tin.")]
+    if (to_address or customer is None) and purpose != Purpose.SERVICE:
+        fields["to_address"] = [_("Chỉ tin dịch vụ mới được gửi tới một địa chỉ chỉ định.")]
+    if customer is None and not to_address:
+        fields["to_address"] = [_("Cần địa chỉ gửi khi chưa có hồ sơ khách hàng.")]
     if fields:
         raise DomainError(_("Tin nhắn không hợp lệ."), code="invalid_message", status_code=400, fields=fields)
     existing = Message.objects.filter(idempotency_key=idempotency_key[:200]).first()
     if existing:
         return existing
-    customer = _live(customer)
+    customer = _live(customer) if customer is not None else None
     chosen, address = "", ""
     no_consent = False
     for candidate in [channel, fallback_channel]:
         if not candidate:
             continue
-        if not customer_can_contact(customer, candidate, purpose):
+        if customer is not None and not customer_can_contact(customer, candidate, purpose):
             no_consent = True
             continue
-        address = _address_for(customer, candidate)
+        address = to_address[:254] if to_address else _address_for(customer, candidate)
         if address:
             chosen = candidate
             break
@@ -1223,15 +1268,17 @@ def message_send(
                 )
         except IntegrityError:
             return Message.objects.get(idempotency_key=idempotency_key[:200])
-        _message_links_wrap(message, campaign_id)
-        record_activity(
-            customer=customer,
-            kind=Activity.Kind.MESSAGE,
-            channel=chosen,
-            summary=(body or template_id)[:300],
-            ref_type="message",
-            ref_id=str(message.pk),
-        )
+        if customer is not None:
+            _message_links_wrap(message, campaign_id)
+            record_activity(
+                customer=customer,
+                kind=Activity.Kind.MESSAGE,
+                channel=chosen,
+                # A one-time code never shows on the timeline staff read.
+                summary=(template_id if ref_type == "one_time_code" else (body or template_id))[:300],
+                ref_type="message",
+                ref_id=str(message.pk),
+            )
         _enqueue_delivery(message.pk)
     return message
 
@@ -1251,9 +1298,11 @@ def _message_links_wrap(message: Message, campaign_id: int | None) -> None:
 
 
 def _enqueue_delivery(message_id: int) -> None:
+    from o2o_site.outbox import enqueue_after_commit
+
     from .tasks import message_deliver_task
 
-    transaction.on_commit(lambda: message_deliver_task.delay(message_id))
+    enqueue_after_commit(message_deliver_task, message_id)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -1271,9 +1320,11 @@ def message_deliver(*, message_id: int) -> str:
     from .adapters import DeliveryError, OutboundMessage, adapter_for
 
     with transaction.atomic():
+        # Not before its next attempt: a redelivered task never jumps a backoff or a Retry-After.
         message = (
             Message.objects.select_for_update(skip_locked=True)
             .filter(pk=message_id, status=Message.Status.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
             .first()
         )
         if message is None:
@@ -1287,15 +1338,29 @@ def message_deliver(*, message_id: int) -> str:
             params=message.params,
             idempotency_key=message.idempotency_key,
         )
+        adapter = adapter_for(message.channel)
+        if adapter is None:
+            # No gateway: say so on the row (and on the screens) instead of claiming it went out.
+            message.status = Message.Status.NOT_CONFIGURED
+            message.next_attempt_at = None
+            message.last_error = _("Chưa cấu hình cổng gửi %(channel)s: tin nhắn chưa được gửi.") % {
+                "channel": message.get_channel_display()
+            }
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            if message.fallback_channel:
+                _message_fallback(message)
+            return message.status
         try:
-            provider_id = adapter_for(message.channel).send(outbound)
+            provider_id = adapter.send(outbound)
         except DeliveryError as exc:
             message.last_error = str(exc)[:2000]
             if exc.permanent or message.attempts >= conf.message_max_attempts():
                 message.status = Message.Status.FAILED
                 message.next_attempt_at = None
             else:
-                message.next_attempt_at = timezone.now() + _backoff(message.attempts)
+                # Our backoff, or later if the gateway said when (its Retry-After), never sooner.
+                wait = max(_backoff(message.attempts), timedelta(seconds=exc.retry_after or 0))
+                message.next_attempt_at = timezone.now() + wait
             message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             if message.status == Message.Status.FAILED and message.fallback_channel:
                 _message_fallback(message)
@@ -1338,8 +1403,11 @@ def messages_retry_due(*, now: datetime | None = None, limit: int = 200) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+    from o2o_site.outbox import enqueue_now
+
     for message_id in ids:
-        message_deliver_task.delay(message_id)
+        if not enqueue_now(message_deliver_task, message_id):
+            break  # the broker is down: the rows stay pending for the next run
     return len(ids)
 
 
@@ -1829,9 +1897,11 @@ def segment_sync_members(
         current = current.filter(customer_id__in=scope_ids)
     with transaction.atomic():
         Segment.objects.select_for_update().filter(pk=segment.pk).first()
-        left = current.exclude(customer_id__in=wanted.values("pk")).update(left_at=at)
-        newcomers = wanted.exclude(
-            pk__in=SegmentMembership.objects.filter(segment=segment, left_at__isnull=True).values("customer_id")
+        # NOT EXISTS, not NOT IN (subquery): PostgreSQL plans the former as an anti-join, the
+        # latter as a per-row subplan that went quadratic at 1M customers once it spilled work_mem.
+        left = current.filter(~Exists(wanted.filter(pk=OuterRef("customer_id")))).update(left_at=at)
+        newcomers = wanted.filter(
+            ~Exists(SegmentMembership.objects.filter(segment=segment, left_at__isnull=True, customer_id=OuterRef("pk")))
         ).values("pk")
         try:
             select_sql, params = newcomers.query.sql_with_params()
@@ -1977,3 +2047,45 @@ def customers_import_csv(*, lines: Iterable[str], source: str = "import", progre
         if progress and (index - 1) % 200 == 0:
             progress(index - 1)
     return report
+
+
+# --- access log -----------------------------------------------------------------------------
+
+
+def access_record(
+    *,
+    user,
+    action: str,
+    source: str,
+    customer: Customer | int | None = None,
+    query: str = "",
+    result_ids: Sequence[int] = (),
+    ip: str | None = None,
+) -> AccessLog:
+    """Writes who looked at whom, when and from where (one INSERT; the log is append-only).
+
+    `action` is an `AccessLog.Action`; `source` names the screen or endpoint (its URL name).
+    A lookup logs the query typed and the ids of the customers it showed.
+    """
+    if action not in AccessLog.Action.values:
+        raise DomainError(_("Thao tác không hợp lệ."), code="invalid_action", status_code=400)
+    customer_id = customer.pk if isinstance(customer, Customer) else customer
+    return AccessLog.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        customer_id=customer_id,
+        action=action,
+        source=str(source)[:100],
+        query=str(query or "")[:200],
+        result_ids=[int(i) for i in list(result_ids)[:100]],
+        ip=ip or None,
+    )
+
+
+from .verification import (  # noqa: E402  (the verification services send through message_send above)
+    VerificationFailed,
+    customer_member_code,
+    otp_send,
+    otp_verify,
+)
+
+__all__ += ["VerificationFailed", "access_record", "customer_member_code", "otp_send", "otp_verify"]
