@@ -1453,10 +1453,15 @@ def links_wrap_text(
     """`text` with every http(s) link replaced by its tracked short link (our own short links
     are left as they are)."""
     base = _link_base()
+    from django.conf import settings
+
+    own = settings.SITE_URL + "/"
 
     def wrap(match: re.Match) -> str:
         url = match.group(0)
-        if url.startswith(base) or len(url) > 2000:
+        # Our own pages (voucher, pickup QR, signed confirm links) are left as they are: their
+        # flows count their own visits, and a redirect in front of a signed link adds nothing.
+        if url.startswith((base, own)) or len(url) > 2000:
             return url
         return base + link_wrap(url=url, customer=customer, message=message, campaign_id=campaign_id).token
 
