@@ -2,10 +2,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .api import error_body
+from .api import NotFound, error_body
 from .health import check_broker, check_database, check_periodic
 from .navigation import items_for
 from .roles import ROLE_HOME, Role, primary_role, role_required
@@ -44,9 +45,11 @@ def _wants_json(request) -> bool:
 
 
 def handler404(request, exception=None):
+    # A selector's NotFound carries a sentence for people; Django's own Http404 text is for developers.
+    message = exception.message if isinstance(exception, NotFound) else ""
     if _wants_json(request):
-        return JsonResponse(error_body("not_found", "Không tìm thấy địa chỉ này."), status=404)
-    return render(request, "404.html", status=404)
+        return JsonResponse(error_body("not_found", message or _("Không tìm thấy địa chỉ này.")), status=404)
+    return render(request, "404.html", {"message": message}, status=404)
 
 
 def handler500(request):

@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -29,7 +30,7 @@ from o2o_site.outbox import enqueue_after_commit
 
 from . import conf
 from .codes import generate_code, is_valid_custom_code, normalize_code
-from .errors import IdempotencyMismatch, VoidRefused, VoucherRefused
+from .errors import IdempotencyMismatch, InvalidBasket, VoidRefused, VoucherRefused
 
 # The failed-code limiter lives in promotions.limits; its entry points are part of this API.
 from .limits import failures_counted, lookup_failed, lookup_guard
@@ -44,7 +45,16 @@ from .models import (
     VoucherBatch,
     VoucherCustomerUse,
 )
-from .pricing import Adjustment, Basket, PricedBasket, basket_from_payload, basket_price  # noqa: F401  (re-export)
+from .pricing import (
+    DATETIME_FORMAT,
+    Adjustment,
+    Basket,
+    PricedBasket,
+    Refusal,
+    basket_from_payload,
+    basket_price,
+    voucher_refusal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -386,6 +396,76 @@ def voucher_update(*, voucher: Voucher, stores: Sequence | None = None, **change
 
 # --- validate and redeem --------------------------------------------------------------------
 
+OVERRIDE_PRICE_PERMISSION = "promotions.override_basket_price"
+
+
+def basket_parse(*, data, user) -> Basket:
+    """The basket a client sent, read by the engine (`basket_from_payload`), under our price rule:
+    a line naming our SKU is priced at our price; another unit price needs a reason
+    (`price_reason`) and a user who may give it (the Manager role, or the permission
+    `promotions.override_basket_price`). A total typed from the store's POS is taken as sent.
+    Raises InvalidBasket naming the line's field."""
+    basket = basket_from_payload(data)
+    errors: dict[str, list[str]] = {}
+    overridden = [(index, line) for index, line in enumerate(basket.lines) if line.price_overridden]
+    # Asked only when a line is at another price: the counter's hot path costs no permission query.
+    may_override = bool(overridden) and user is not None and user.has_perm(OVERRIDE_PRICE_PERMISSION)
+    for index, line in overridden:
+        if not may_override:
+            errors[f"basket.lines.{index}.unit_price"] = [
+                _("Giá %(p)s khác giá của cửa hàng (%(l)s): chỉ quản lý được bán khác giá.")
+                % {"p": format_vnd(line.unit_price), "l": format_vnd(line.list_price)}
+            ]
+        elif not line.price_reason:
+            errors[f"basket.lines.{index}.price_reason"] = [_("Bán khác giá niêm yết cần ghi lý do.")]
+    if errors:
+        raise InvalidBasket(_("Giá trong giỏ hàng khác giá của cửa hàng."), fields=errors)
+    return basket
+
+
+def _basket_check_for_redeem(basket: Basket) -> None:
+    if basket.subtotal <= 0:
+        raise InvalidBasket(
+            _("Giỏ hàng 0 ₫: không dùng mã cho một đơn không có giá trị."),
+            fields={"basket": [_("Tổng tiền phải lớn hơn 0 ₫.")]},
+        )
+
+
+def _used_detail(voucher: Voucher | None) -> tuple[str, dict]:
+    """When, where and on which receipt a single-use code was used: (sentence, API extra)."""
+    from .selectors import redemption_last_active
+
+    last = redemption_last_active(voucher) if voucher is not None else None
+    if last is None:
+        return "", {}
+    where = last.store.name if last.store_id else last.channel_code
+    receipt = last.order_ref or f"#{last.pk}"
+    sentence = _("Mã đã được sử dụng lúc %(at)s tại %(where)s, hóa đơn %(receipt)s.") % {
+        "at": timezone.localtime(last.redeemed_at).strftime(DATETIME_FORMAT),
+        "where": where,
+        "receipt": receipt,
+    }
+    extra = {
+        "used": {
+            "at": last.redeemed_at.isoformat(),
+            "store": last.store.code if last.store_id else None,
+            "store_name": last.store.name if last.store_id else None,
+            "channel": last.channel_code or None,
+            "receipt": last.order_ref or None,
+        }
+    }
+    return sentence, extra
+
+
+def _explain(refusal: Refusal | None) -> dict:
+    """Puts the when/where/receipt of the use into an `already_used` refusal; the API extra."""
+    if refusal is None or refusal.error_code != "already_used":
+        return {}
+    sentence, extra = _used_detail(refusal.voucher)
+    if sentence:
+        refusal.message = sentence
+    return extra
+
 
 def _place_check(*, store, channel) -> None:
     if store is None and channel is None:
@@ -406,13 +486,17 @@ def voucher_validate(
     """Prices the basket with this one code; raises VoucherRefused (with the reason's code) if it
     cannot be used here and now, RateLimited after too many failed lookups."""
     _place_check(store=store, channel=channel)
+    if not normalize_code(code):
+        raise _no_code()
     lookup_guard(user=user, ip=ip, store=store)
+    _basket_check_for_redeem(basket)
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
     refusal = priced.refusal(code)
     if refusal is not None:
         if refusal.error_code == "not_found":
             lookup_failed(user=user, ip=ip, store=store)
-        raise VoucherRefused(refusal.message, code=refusal.error_code)
+        extra = _explain(refusal)
+        raise VoucherRefused(refusal.message, code=refusal.error_code, extra=extra)
     return priced, priced.voucher_objects[normalize_code(code)]
 
 
@@ -485,8 +569,13 @@ def voucher_redeem(
     idempotency_key: str = "",
     at: dt.datetime | None = None,
     ip: str | None = None,
+    order=None,
 ) -> Redemption:
     """Uses the voucher once, for this basket, at this store's counter (or online channel).
+
+    The basket is refused when it is worth 0 ₫ (InvalidBasket); the redemption records how the
+    basket was given (`basket_source`: SKU lines or a POS total) and, with `order`, the sale it
+    discounted (the cashier screen ties it after recording the sale).
 
     Atomic and single use by construction (a guarded UPDATE of `used_count`). With an
     `idempotency_key`, sending the same request again returns the first redemption; the same
@@ -495,6 +584,7 @@ def voucher_redeem(
     Raises VoucherRefused (code = reason), RateLimited.
     """
     _place_check(store=store, channel=channel)
+    _basket_check_for_redeem(basket)
     code = normalize_code(code)
     key = (idempotency_key or "").strip()[:100]
     request_hash = _request_hash(
@@ -524,7 +614,8 @@ def voucher_redeem(
             ).update(used_count=F("used_count") + 1)
             if not moved:
                 if voucher.usage_limit == 1:
-                    raise VoucherRefused(_("Mã đã được sử dụng."), code="already_used")
+                    sentence, extra = _used_detail(voucher)
+                    raise VoucherRefused(sentence or _("Mã đã được sử dụng."), code="already_used", extra=extra)
                 raise VoucherRefused(_("Mã đã hết lượt sử dụng."), code="limit_reached")
             if voucher.per_customer_limit:
                 _take_customer_use(voucher, customer)
@@ -537,7 +628,9 @@ def voucher_redeem(
                 customer=customer,
                 # The campaign came with the voucher: the timeline entry reads it without a query.
                 campaign=voucher.campaign,
-                order_ref=order_ref[:64],
+                order_ref=(order.number if order is not None else order_ref)[:64],
+                order=order,
+                basket_source=Redemption.BasketSource.SKUS if basket.lines else Redemption.BasketSource.POS_TOTAL,
                 basket=basket.as_dict(),
                 basket_total=priced.subtotal,
                 discount=adjustment.amount if adjustment else 0,
@@ -559,21 +652,35 @@ def voucher_redeem(
         raise
 
 
+def _no_code() -> VoucherRefused:
+    return VoucherRefused(_("Hãy nhập mã voucher."), code="not_found", fields={"code": [_("Bắt buộc.")]})
+
+
 def _priced_for_redeem(code, basket, store, channel, customer, at) -> tuple[PricedBasket, Voucher]:
     # A not_found is counted by `failures_counted` once the transaction has rolled back.
+    if not code:
+        raise _no_code()
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
     refusal = priced.refusal(code)
     if refusal is not None:
-        raise VoucherRefused(refusal.message, code=refusal.error_code)
+        extra = _explain(refusal)
+        raise VoucherRefused(refusal.message, code=refusal.error_code, extra=extra)
     return priced, priced.voucher_objects[code]
 
 
 def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datetime | None = None) -> Redemption:
     """Voids a redemption and gives the use back, if done by staff of the same store within the
     window (PROMOTIONS_VOID_WINDOW_MINUTES, default 15). Every void, done or refused, is audited.
-    Raises NotFound, VoidRefused (`void_window_passed`, `already_voided`, `wrong_store`).
+
+    A redemption tied to a counter sale gives that sale its price back in the same transaction
+    (channels' `store_sale_discount_remove`): the order, the redemption and a reprinted receipt
+    agree; the restored order is on `redemption.restored_order` for the screen. After the
+    window the void is refused and the sale stays as it was charged.
+    Raises NotFound, VoidRefused (`void_window_passed`, `already_voided`, `wrong_store`,
+    `order_not_restorable`).
     """
     from channels.selectors import stores_for_user
+    from channels.services import store_sale_discount_remove
 
     at = at or timezone.now()
     try:
@@ -594,9 +701,20 @@ def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datet
             window = dt.timedelta(minutes=conf.void_window_minutes())
             if at - redemption.redeemed_at > window:
                 raise VoidRefused(
-                    _("Đã quá %(m)s phút kể từ lúc dùng mã, không thể hủy.") % {"m": conf.void_window_minutes()},
+                    _("Đã quá %(m)s phút kể từ lúc dùng mã, không thể hủy: hóa đơn giữ nguyên giá đã thu.")
+                    % {"m": conf.void_window_minutes()},
                     code="void_window_passed",
                 )
+            restored = None
+            if redemption.order_id is not None:
+                try:
+                    restored = store_sale_discount_remove(
+                        order_id=redemption.order_id,
+                        amount=redemption.discount,
+                        reference=_("voucher:%(c)s (đã hủy)") % {"c": redemption.voucher.code},
+                    )
+                except DomainError as exc:
+                    raise VoidRefused(exc.message, code="order_not_restorable")
             redemption.status = Redemption.Status.VOIDED
             redemption.voided_at = at
             redemption.voided_by = actor
@@ -614,6 +732,7 @@ def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datet
                 data={"reason": redemption.void_reason, "discount": redemption.discount},
             )
             _record_redemption_activity(redemption, voided=True)
+            redemption.restored_order = restored
             return redemption
     except (VoidRefused, NotFound) as exc:
         AuditEntry.objects.create(
@@ -628,10 +747,18 @@ def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datet
 # --- promotions -----------------------------------------------------------------------------
 
 
-def _check_promotion(fields: dict) -> None:
+def _check_promotion(fields: dict, *, has_skus: bool = False) -> None:
     errors: dict[str, list[str]] = {}
     kind = fields.get("kind")
     K = Promotion.Kind
+    categories = fields.get("categories") or []
+    if not isinstance(categories, list) or not all(
+        isinstance(c, str) and c.strip() and len(c) <= 100 and "\x00" not in c for c in categories
+    ):
+        errors["categories"] = [_("Danh mục là danh sách tên danh mục sản phẩm, mỗi tên tối đa 100 ký tự.")]
+    elif kind == K.BUNDLE and not has_skus and not categories:
+        # With no scope a "buy 2 get 1" gives the cheapest of any three items: a phone, say.
+        errors["skus"] = [_("Khuyến mãi “Mua N tặng M” phải chọn sản phẩm hoặc danh mục áp dụng.")]
     if kind not in K.values:
         errors["kind"] = [_("Loại khuyến mãi không hợp lệ.")]
     if (kind in (K.PERCENT_BILL, K.PERCENT_ITEMS) or fields.get("percent") is not None) and not (
@@ -658,9 +785,30 @@ def _check_promotion(fields: dict) -> None:
         raise _invalid(errors)
 
 
+def _clean_categories(categories):
+    if not isinstance(categories, list):
+        return categories
+    out: list = []
+    for category in categories:
+        category = category.strip() if isinstance(category, str) else category
+        if category not in out:
+            out.append(category)
+    return out
+
+
+def promotion_terms_check(*, fields: dict, has_skus: bool) -> None:
+    """Raises DomainError (`invalid`, with fields) when a promotion's terms do not hold (the
+    admin form asks before saving)."""
+    _check_promotion(fields, has_skus=has_skus)
+
+
 def promotion_create(*, skus: Iterable = (), stores: Iterable = (), channels: Iterable = (), **fields) -> Promotion:
-    """An automatic promotion; see pricing.py for how kinds, priority and combination apply."""
-    _check_promotion(fields)
+    """An automatic promotion; see pricing.py for how kinds, priority and combination apply.
+    A "buy N get M" must name SKUs or categories. Raises DomainError (`invalid`, with fields)."""
+    skus = list(skus)
+    if "categories" in fields:
+        fields["categories"] = _clean_categories(fields["categories"])
+    _check_promotion(fields, has_skus=bool(skus))
     with transaction.atomic():
         promotion = Promotion.objects.create(**fields)
         promotion.skus.set(list(skus))
@@ -672,12 +820,16 @@ def promotion_create(*, skus: Iterable = (), stores: Iterable = (), channels: It
 def promotion_update(
     *, promotion: Promotion, skus: Iterable | None = None, stores=None, channels=None, **changes
 ) -> Promotion:
+    if skus is not None:
+        skus = list(skus)
+    if "categories" in changes:
+        changes["categories"] = _clean_categories(changes["categories"])
     merged = {
         f.name: changes.get(f.name, getattr(promotion, f.name))
         for f in Promotion._meta.concrete_fields
         if f.name != "id"
     }
-    _check_promotion(merged)
+    _check_promotion(merged, has_skus=bool(skus) if skus is not None else promotion.skus.exists())
     with transaction.atomic():
         for key, value in changes.items():
             setattr(promotion, key, value)
@@ -931,6 +1083,7 @@ def _batch_message(batch: VoucherBatch, voucher: Voucher, customer) -> int:
         idempotency_key=f"voucher-batch:{batch.pk}:{customer.pk}",
         ref_type="promotions.voucher",
         ref_id=str(voucher.pk),
+        campaign_id=batch.campaign_id,
     )
     return 1
 
@@ -1043,9 +1196,10 @@ def cashier_checkout(
             reference=f"voucher:{redemption.voucher.code}" if redemption else "",
             idempotency_key=f"cashier:{cashier.pk}:{idempotency_key}" if idempotency_key else "",
         )
-        if redemption is not None and not redemption.order_ref:
-            Redemption.objects.filter(pk=redemption.pk).update(order_ref=order.number[:64])
-            redemption.order_ref = order.number[:64]
+        if redemption is not None and redemption.order_id is None:
+            # The redemption is tied to the sale it discounted (a void gives the sale its price back).
+            Redemption.objects.filter(pk=redemption.pk).update(order_ref=order.number[:64], order=order)
+            redemption.order_ref, redemption.order = order.number[:64], order
     return redemption, order, priced
 
 
@@ -1059,7 +1213,47 @@ def counter_quote(*, store, user, basket: Basket, code: str = "", customer=None,
     priced = basket_price(basket, store=store, customer=customer, codes=codes)
     if any(r.error_code == "not_found" for r in priced.refused):
         lookup_failed(user=user, ip=ip, store=store)
+    for refusal in priced.refused:
+        _explain(refusal)
     return priced
+
+
+@dataclass
+class CodeCheck:
+    """A code checked before the total is known: the voucher, or why it cannot be used here."""
+
+    code: str
+    voucher: Voucher | None
+    refusal: Refusal | None
+
+
+def counter_code_check(*, store, user, code: str, customer=None, ip: str | None = None) -> CodeCheck:
+    """The scanner's code + Enter, before the total: can this code be used at this store now?
+    Everything is checked but the minimum spend, which waits for the total. A code that does
+    not exist counts as a failed lookup, as in `counter_quote`. Raises RateLimited."""
+    from .pricing import Place
+    from .selectors import voucher_customer_uses, voucher_store_ids, vouchers_by_codes
+
+    code = normalize_code(code)
+    lookup_guard(user=user, ip=ip)
+    voucher = vouchers_by_codes([code]).get(code) if code else None
+    uses = voucher_customer_uses([voucher], customer) if voucher is not None and voucher.per_customer_limit else {}
+    refused = voucher_refusal(
+        voucher,
+        place=Place(store_id=store.pk),
+        store_ids=voucher_store_ids(voucher) if voucher is not None else set(),
+        at=timezone.now(),
+        customer_id=customer.pk if customer is not None else None,
+        customer_uses=uses.get(voucher.pk, 0) if voucher is not None else 0,
+        total_before=None,
+    )
+    refusal = None
+    if refused is not None:
+        if refused[0] == "not_found":
+            lookup_failed(user=user, ip=ip)
+        refusal = Refusal(code=code, error_code=refused[0], message=refused[1], voucher=voucher)
+        _explain(refusal)
+    return CodeCheck(code=code, voucher=voucher if refusal is None else None, refusal=refusal)
 
 
 def customer_promotions_erase(customer) -> None:

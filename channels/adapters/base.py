@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from o2o_site.retry_after import parse_retry_after
@@ -121,7 +121,10 @@ class ChannelAdapter:
     kind = ""
     batch_size = 100
     min_interval_s = 0.0  # pause between calls: the platform's rate limit
-    required = ()  # credential keys without which the adapter falls back to logging
+    required = ()  # credential keys without which nothing is sent (the listings are "not configured")
+    pushes = True  # False: the channel takes no catalogue at all (a counter, a chat channel)
+    pushes_content = False  # True: title/description reach the channel, so content has a sync state
+    acknowledged_by_fetch = False  # True: a feed; the platform's fetch is the acknowledgement
 
     def __init__(self, channel, credentials: dict):
         self.channel = channel
@@ -133,7 +136,11 @@ class ChannelAdapter:
 
     @property
     def configured(self) -> bool:
-        return all(self.credentials.get(key) for key in self.required)
+        return self.pushes and all(self.credentials.get(key) for key in self.required)
+
+    @property
+    def missing_credentials(self) -> list[str]:
+        return [key for key in self.required if not self.credentials.get(key)]
 
     def _throttle(self) -> None:
         if self.min_interval_s:
@@ -149,10 +156,12 @@ class ChannelAdapter:
 
     # --- outbound -----------------------------------------------------------------------------
     def push_listings(self, items: Sequence[ListingPush]) -> dict[int, str | None]:
-        """Pushes price and stock; returns {listing_id: None on success, else the error}."""
+        """Pushes price and stock; returns {listing_id: None on success, else the error}.
+
+        Never claims success for a channel it cannot reach: without credentials every item fails.
+        """
         if not self.configured:
-            logger.info("channel %s not configured: %d listings logged, not sent", self.channel.code, len(items))
-            return {item.listing_id: None for item in items}
+            return all_or_error(items, "Kênh chưa được cấu hình: không gửi được.")
         _asked.seconds = None
         try:
             return self._push(items)
@@ -173,6 +182,14 @@ class ChannelAdapter:
     def orders_from_event(self, event: dict) -> list[dict]:
         """Our canonical order payloads for one stored event (may call the platform)."""
         return []
+
+    # --- backfill -----------------------------------------------------------------------------
+    pulls_orders = False  # True: the platform's order list can be read by update time
+
+    def orders_updated(self, since, until) -> Iterator[dict]:
+        """Canonical payloads of every order updated in [since, until), page by page (the
+        platform's documented order list call). Raises AdapterError."""
+        return iter(())
 
 
 def all_or_error(items: Sequence[ListingPush], error: str | None) -> dict[int, str | None]:

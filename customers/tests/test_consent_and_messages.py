@@ -46,7 +46,10 @@ def test_a_grant_needs_proof(customer):
     assert "evidence" in error.value.fields
 
 
-def test_marketing_message_needs_consent_service_message_does_not(customer, grant, django_capture_on_commit_callbacks):
+def test_marketing_message_needs_consent_service_message_does_not(
+    customer, grant, django_capture_on_commit_callbacks, settings
+):
+    settings.CUSTOMERS_SMS_ADAPTER = "console"
     with pytest.raises(ConsentRequired):
         message_send(customer=customer, channel="sms", purpose="marketing", body="Giảm 10%", idempotency_key="mk-1")
     with django_capture_on_commit_callbacks(execute=True):
@@ -285,3 +288,17 @@ def test_a_gateway_saying_429_retry_after_is_not_called_again_before_it(customer
         # the same provider key both times, so a lost answer is never a second SMS or push
         keys = {r["headers"].get("idempotency-key") or r["body"].get("tracking_id") for r in gateway.requests}
         assert keys == {"ord-9:done"}
+
+
+def test_with_no_gateway_a_message_is_not_configured_never_sent(customer, django_capture_on_commit_callbacks, settings):
+    # given: no SMS gateway and no console adapter chosen
+    settings.CUSTOMERS_SMS_ADAPTER = ""
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(
+            customer=customer, channel="sms", purpose="service", body="Đơn đã sẵn sàng", idempotency_key="nc-1"
+        )
+    # then
+    message.refresh_from_db()
+    assert message.status == Message.Status.NOT_CONFIGURED
+    assert message.sent_at is None and "Chưa cấu hình" in message.last_error

@@ -22,7 +22,6 @@ from o2o_site.roles import HasRole, Role
 
 from .. import selectors, services
 from ..models import Campaign, Promotion, Voucher, VoucherBatch
-from ..pricing import basket_from_payload
 from . import serializers as s
 
 MANAGE = (Role.MANAGER, Role.MARKETING)
@@ -43,7 +42,7 @@ class QuoteApi(APIView):
             user=request.user, store_code=v.get("store", ""), channel_code=v.get("channel", "")
         )
         customer = services.customer_resolve_id(v.get("customer"))
-        basket = basket_from_payload(v["basket"])
+        basket = services.basket_parse(data=v["basket"], user=request.user)
         codes = [c for c in v.get("codes", []) if c]
         if codes:
             services.lookup_guard(user=request.user, ip=client_ip(request), store=store)
@@ -75,7 +74,7 @@ class VoucherValidateApi(APIView):
         customer = services.customer_resolve_id(v.get("customer"))
         priced, voucher = services.voucher_validate(
             code=v["code"],
-            basket=basket_from_payload(v["basket"]),
+            basket=services.basket_parse(data=v["basket"], user=request.user),
             user=request.user,
             store=store,
             channel=channel,
@@ -118,7 +117,7 @@ class VoucherRedeemApi(APIView):
         redemption = services.voucher_redeem(
             code=v["code"],
             cashier=request.user,
-            basket=basket_from_payload(v["basket"]),
+            basket=services.basket_parse(data=v["basket"], user=request.user),
             store=store,
             channel=channel,
             customer=services.customer_resolve_id(v.get("customer")),
