@@ -629,7 +629,10 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
             )
             if not rows:
                 break
-            Listing.objects.filter(pk__in=[r.pk for r in rows]).update(next_attempt_at=now + dt.timedelta(minutes=5))
+            # The batch's lease: seconds, renewed while the push runs (below), so a batch whose
+            # worker died is due again within one lease.
+            lease_until = now + dt.timedelta(seconds=conf.sync_push_lease_seconds())
+            Listing.objects.filter(pk__in=[r.pk for r in rows]).update(next_attempt_at=lease_until)
         unchanged = [r for r in rows if _acknowledged(r, content=content)]
         to_push = [r for r in rows if r not in unchanged]
         if unchanged:
@@ -642,7 +645,8 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
         from .adapters.base import ListingPush
 
         items = [ListingPush.from_listing(r) for r in to_push]
-        results = adapter.push_listings(items)
+        with _lease_renewed([r.pk for r in to_push], lease_until):
+            results = adapter.push_listings(items)
         report.calls += adapter.calls_made
         adapter.calls_made = 0
         _push_results_apply(to_push, results, report, content=content, retry_after=adapter.retry_after_s)
@@ -654,6 +658,34 @@ def listings_push_channel(*, channel_id: int, max_batches: int | None = None) ->
             )
             break
     return report
+
+
+@contextlib.contextmanager
+def _lease_renewed(listing_ids: list[int], lease_until):
+    """Every half lease while the block runs, moves the batch's lease on — only for rows still
+    holding this lease (a row whose result is written, or claimed again, is left alone)."""
+    seconds = conf.sync_push_lease_seconds()
+    stop = threading.Event()
+    held = {"until": lease_until}
+
+    def renew() -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            while not stop.wait(seconds / 2):
+                new = timezone.now() + dt.timedelta(seconds=seconds)
+                Listing.objects.filter(pk__in=listing_ids, next_attempt_at=held["until"]).update(next_attempt_at=new)
+                held["until"] = new
+        finally:
+            thread_connection.close()
+
+    thread = threading.Thread(target=renew, name="listing-push-lease", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=seconds)
 
 
 def feed_served(*, channel: SalesChannel, served: Sequence[Listing], refused: dict[int, str] | None = None) -> int:
