@@ -211,7 +211,8 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class LookupApi(APIView):
-    """`GET /api/v1/support/lookup/?q=` → `{"candidates": [{"id", "name", "full_name", "matched", "identifier"}]}`."""
+    """`GET /api/v1/support/lookup/?q=` → `{"candidates": [{"id", "name", "full_name", "matched",
+    "identifier"}], "more": bool, "searchable": bool}` (at most 10 candidates)."""
 
     permission_classes = [HasRole]
     allowed_roles = SUPPORT_ROLES
@@ -228,7 +229,16 @@ class LookupApi(APIView):
                 status_code=400,
                 fields={"q": [_("Không được chứa ký tự NUL.")]},
             )
-        return Response({"candidates": [c.as_dict() for c in selectors.hotline_lookup(q)]})
+        result = selectors.hotline_search(q)
+        return Response(
+            {
+                "candidates": [c.as_dict() for c in result.candidates],
+                # more matched than listed: the caller should narrow the query
+                "more": result.more,
+                # False for a query with nothing searchable in it (emoji, Chinese text, `ß`)
+                "searchable": not result.unsearchable,
+            }
+        )
 
 
 class CustomerOverviewApi(APIView):
