@@ -24,12 +24,25 @@ _TICKET_NUMBER = re.compile(r"^(?:#|t|yc|ticket\s*)?\s*(\d{1,9})$", re.IGNORECAS
 
 
 def ticket_list(*, user=None, scope: str = "all") -> QuerySet[Ticket]:
-    """Tickets for a list or queue; scope "mine" (assigned to the user) or "department" (theirs)."""
+    """Tickets for a list or queue; scope "mine" (assigned to the user) or "department" (theirs).
+
+    "all" is every ticket for a manager; for an agent it is what they work on — their own
+    tickets, those they filed and their departments' — never the whole base of cases.
+    """
+    from o2o_site.roles import Role, has_role
+
     qs = Ticket.objects.select_related("customer", "category", "department", "assignee").order_by("due_at", "-id")
-    if scope == "mine" and user is not None:
+    if user is None:
+        return qs
+    if not user.is_authenticated:
+        return qs.none()  # the schema generator's anonymous request
+    departments = Department.objects.filter(Q(members=user) | Q(lead=user))
+    if scope == "mine":
         qs = qs.filter(assignee=user)
-    elif scope == "department" and user is not None:
-        qs = qs.filter(department__in=Department.objects.filter(Q(members=user) | Q(lead=user)))
+    elif scope == "department":
+        qs = qs.filter(department__in=departments)
+    elif not has_role(user, Role.MANAGER):
+        qs = qs.filter(Q(assignee=user) | Q(created_by=user) | Q(department__in=departments))
     return qs
 
 

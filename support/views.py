@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from customers.access import access_log_request
 from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import Role, role_required
 
@@ -79,6 +80,9 @@ def hotline(request):
     searched = form.is_valid() and bool(form.cleaned_data["q"].strip())
     if searched:
         result = selectors.hotline_search(form.cleaned_data["q"])
+        access_log_request(
+            request, "lookup", query=form.cleaned_data["q"], result_ids=[c.customer.pk for c in result.candidates]
+        )
         if _one_exact_phone(result.candidates) and not result.more:
             return _open_customer(request, result.candidates[0].customer.pk)
     template = "support/_results.html" if request.htmx else "support/hotline.html"
@@ -188,6 +192,7 @@ def customer(request, pk):
                 **_timeline_filters(),
             },
         )
+    access_log_request(request, "profile", customer=overview.customer)
     active_call = selectors.call_in_progress(
         agent=request.user, customer=overview.customer, call_id=request.GET.get("call")
     )

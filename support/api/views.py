@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customers.access import access_log_request
 from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import HasRole, Role
 
@@ -230,6 +231,7 @@ class LookupApi(APIView):
                 fields={"q": [_("Không được chứa ký tự NUL.")]},
             )
         result = selectors.hotline_search(q)
+        access_log_request(request, "lookup", query=q, result_ids=[c.customer.pk for c in result.candidates])
         return Response(
             {
                 "candidates": [c.as_dict() for c in result.candidates],
@@ -259,6 +261,7 @@ class CustomerOverviewApi(APIView):
             kinds=request.query_params.getlist("kind") or None,
             channels=request.query_params.getlist("channel") or None,
         )
+        access_log_request(request, "profile", customer=overview.customer)
         return Response(overview_payload(overview))
 
 
