@@ -404,6 +404,7 @@ class CustomerOverview:
     contact_points: list = field(default_factory=list)
     consents: list = field(default_factory=list)
     segments: list = field(default_factory=list)
+    vip: bool = False
     points: int = 0
     orders_by_channel: list = field(default_factory=list)
     order_count: int = 0  # counted from the same rows as order_rows (orders_summary)
@@ -458,6 +459,7 @@ def customer_overview(
     overview.contact_points = list(getattr(customer, "live_contacts", []))
     overview.consents = list(getattr(customer, "consent_states", []))
     overview.segments = [m.segment for m in getattr(customer, "current_memberships", [])]
+    overview.vip = any(getattr(seg, "code", "") in conf.vip_segment_codes() for seg in overview.segments)
     # customer_profile has just read the row (points_balance is its cached ledger sum): no second query.
     overview.points = customer.points_balance
     overview.marketing_sms = any(

@@ -60,3 +60,22 @@ class CallPostOrRole(BasePermission):
         if is_cti(request):
             return getattr(view, "action", None) in getattr(view, "cti_actions", ())
         return HasRole().has_permission(request, view)
+
+
+try:  # the OpenAPI schema names the CTI token as a security scheme of the call endpoints
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+    class CtiTokenScheme(OpenApiAuthenticationExtension):
+        target_class = "support.api.auth.CtiTokenAuthentication"
+        name = "ctiToken"
+
+        def get_security_definition(self, auto_schema):
+            return {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "CTI token: `Token cti_…` (manage.py cti_token_create). Calls and call status only.",
+            }
+
+except ImportError:  # drf-spectacular not installed
+    pass

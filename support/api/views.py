@@ -212,7 +212,8 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class LookupApi(APIView):
-    """`GET /api/v1/support/lookup/?q=` → `{"candidates": [{"id", "name", "full_name", "matched", "identifier"}]}`."""
+    """`GET /api/v1/support/lookup/?q=` → `{"candidates": [{"id", "name", "full_name", "matched",
+    "identifier"}], "more": bool, "searchable": bool}` (at most 10 candidates)."""
 
     permission_classes = [HasRole]
     allowed_roles = SUPPORT_ROLES
@@ -229,9 +230,17 @@ class LookupApi(APIView):
                 status_code=400,
                 fields={"q": [_("Không được chứa ký tự NUL.")]},
             )
-        candidates = selectors.hotline_lookup(q)
-        access_log_request(request, "lookup", query=q, result_ids=[c.customer.pk for c in candidates])
-        return Response({"candidates": [c.as_dict() for c in candidates]})
+        result = selectors.hotline_search(q)
+        access_log_request(request, "lookup", query=q, result_ids=[c.customer.pk for c in result.candidates])
+        return Response(
+            {
+                "candidates": [c.as_dict() for c in result.candidates],
+                # more matched than listed: the caller should narrow the query
+                "more": result.more,
+                # False for a query with nothing searchable in it (emoji, Chinese text, `ß`)
+                "searchable": not result.unsearchable,
+            }
+        )
 
 
 class CustomerOverviewApi(APIView):

@@ -177,3 +177,9 @@ def test_notes_saved_from_the_ringing_pop_answer_a_small_confirmation(client, ag
     assert response.status_code == 200 and 'data-testid="notes-saved"' in response.content.decode()
     call.refresh_from_db()
     assert call.notes == "Gọi lần 2" and call.status == "ringing"
+
+
+def test_the_customer_view_marks_a_vip_caller(client, agent, known_caller):
+    client.force_login(agent)
+    html = client.get(reverse("support:customer", args=[known_caller["customer"].pk])).content.decode()
+    assert 'data-testid="vip"' in html and "Khách trung thành" in html

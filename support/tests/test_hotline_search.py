@@ -102,7 +102,9 @@ def test_lookup_api_answers_candidates(api_as, agent, customer):
                 "matched": "phone",
                 "identifier": "+84912345678",
             }
-        ]
+        ],
+        "more": False,
+        "searchable": True,
     }
 
 

@@ -86,7 +86,7 @@ def test_a_query_that_folds_to_nothing_finds_nobody_and_says_so(as_agent, custom
 
 def test_the_lookup_api_finds_nobody_for_an_emoji(api_as, agent, customer):
     body = api_as(agent).get("/api/v1/support/lookup/", {"q": "😀"}).json()
-    assert body == {"candidates": []}
+    assert body == {"candidates": [], "more": False, "searchable": False}
 
 
 def test_customers_search_no_longer_lists_everyone_for_an_emoji(customer):
@@ -119,6 +119,15 @@ def test_a_search_with_more_matches_than_shown_says_so(as_agent, db):
     # then
     assert html.count('data-testid="candidate"') == 10
     assert 'data-testid="more-results"' in html and "Có hơn 10 khách hàng" in html
+
+
+def test_the_lookup_api_says_when_more_matched_than_it_lists(api_as, agent, db):
+    from .conftest import make_customer
+
+    for i in range(11):
+        make_customer(name=f"Lê Thị Giống {i}", phone=f"+8490400{i:04d}")
+    body = api_as(agent).get("/api/v1/support/lookup/", {"q": "giong"}).json()
+    assert len(body["candidates"]) == 10 and body["more"] is True and body["searchable"] is True
 
 
 def test_a_search_with_few_matches_does_not_say_there_are_more(as_agent, customer):
