@@ -46,7 +46,8 @@ def test_list_query_count_does_not_grow_with_data(client, marketer, django_asser
     client.force_login(marketer)
     for i in range(40):
         make_customer(f"Khách {i}")
-    with django_assert_max_num_queries(10):
+    # 10 + the idle-session stamp a session's first request writes (then at most once a minute)
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("customers:list")).status_code == 200
 
 
@@ -60,7 +61,9 @@ def test_detail_shows_profile_and_timeline_with_flat_query_count(
         )
     for i in range(15):
         message_send(customer=customer, channel="sms", purpose="service", body=f"Đơn {i}", idempotency_key=f"k{i}")
-    with django_assert_max_num_queries(14):
+    # 14 + the access-log insert + the tracked-link clicks of the messages shown (one query); the
+    # idle-session stamp of force_login's first request is the 17th
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("customers:detail", args=[customer.pk]))
     body = response.content.decode()
     assert response.status_code == 200
