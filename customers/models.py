@@ -572,3 +572,33 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.customer_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TrackedLink(models.Model):
+    """A link the product sent to a customer, behind the short redirect `/l/<token>`: a click
+    lands on the customer's timeline (kind link_click) tied to its message and campaign."""
+
+    token = models.CharField(max_length=16, unique=True)
+    url = models.URLField(_("đường dẫn gốc"), max_length=2000)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tracked_links")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="links", verbose_name=_("tin nhắn")
+    )
+    campaign_id = models.BigIntegerField(_("chiến dịch"), null=True, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    click_count = models.PositiveIntegerField(_("số lần nhấp"), default=0)
+    first_clicked_at = models.DateTimeField(_("nhấp lần đầu"), null=True, blank=True)
+    last_clicked_at = models.DateTimeField(_("nhấp gần nhất"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("liên kết theo dõi")
+        verbose_name_plural = _("liên kết theo dõi")
+        indexes = [
+            models.Index(
+                fields=["campaign_id"], condition=Q(campaign_id__isnull=False), name="tracked_link_campaign_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.token

@@ -91,8 +91,11 @@ def _search_filter(q: str) -> Q | None:
         condition |= Q(pk=int(q))  # a customer number typed into the search box
     if "@" in q or _PHONEISH.match(q):
         return condition
+    words = [word for word in fold(q).split(" ") if word]
+    if not words:  # emoji, Chinese text, `ß`: nothing a folded name could contain, so no name match
+        return condition
     name = Q()
-    for word in fold(q).split(" "):
+    for word in words:
         name &= Q(search_name__contains=word)
     return condition | name
 
@@ -257,8 +260,16 @@ def messages_for_ref(ref_type: str, ref_id) -> list[Message]:
 
 
 def customer_messages(customer, limit: int = 10) -> list[Message]:
-    """The latest messages sent to a customer, with their delivery status."""
-    return list(Message.objects.filter(customer_id=customer.pk).order_by("-created_at", "-pk")[:limit])
+    """The latest messages sent to a customer, with their delivery status and the clicks on
+    their tracked links (`link_count`, `link_clicks`), in one query."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import Coalesce
+
+    return list(
+        Message.objects.filter(customer_id=customer.pk)
+        .annotate(link_count=Count("links"), link_clicks=Coalesce(Sum("links__click_count"), 0))
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def customer_primary_phone(customer) -> str:
@@ -508,3 +519,60 @@ def access_log_list(
     if until:
         queryset = queryset.filter(at__lt=until)
     return queryset.order_by("-at", "-id")
+
+
+def link_clicks_for_messages(message_ids) -> dict[int, int]:
+    """message id → clicks on its tracked links (one query), for the messages screens."""
+    from django.db.models import Sum
+
+    from .models import TrackedLink
+
+    rows = (
+        TrackedLink.objects.filter(message_id__in=list(message_ids))
+        .values("message_id")
+        .annotate(clicks=Sum("click_count"))
+        .order_by()
+    )
+    return {r["message_id"]: int(r["clicks"] or 0) for r in rows}
+
+
+def link_click_through(*, ref_type: str = "", ref_ids=None, campaign_ids=None, since=None, until=None) -> dict:
+    """Click-through of sent messages, keyed by the message's ref_id (ref_ids given) or by the
+    links' campaign id (those of `campaign_ids`, or every campaign when None):
+    {key: {"messages": sent, "clicked": messages with a click, "rate": %}}.
+    Two queries, whatever the number of keys."""
+    from django.db.models import Count, Exists, OuterRef
+
+    from .models import TrackedLink
+
+    if ref_ids is not None:
+        key = "ref_id"
+        messages = Message.objects.filter(ref_type=ref_type, ref_id__in=[str(r) for r in ref_ids])
+    else:
+        key = "campaign"
+        links = TrackedLink.objects.filter(message_id=OuterRef("pk"), campaign_id__isnull=False)
+        if campaign_ids is not None:
+            links = links.filter(campaign_id__in=list(campaign_ids))
+        messages = Message.objects.filter(Exists(links)).annotate(
+            campaign=TrackedLink.objects.filter(message_id=OuterRef("pk")).values("campaign_id")[:1]
+        )
+    if since is not None:
+        messages = messages.filter(created_at__gte=since)
+    if until is not None:
+        messages = messages.filter(created_at__lt=until)
+    clicked = TrackedLink.objects.filter(message_id=OuterRef("pk"), first_clicked_at__isnull=False)
+    rows = (
+        messages.annotate(was_clicked=Exists(clicked))
+        .values(key)
+        .annotate(sent=Count("pk"), clicked=Count("pk", filter=Q(was_clicked=True)))
+        .order_by()
+    )
+    out = {}
+    for r in rows:
+        k = r[key]
+        out[int(k) if key == "campaign" else str(k)] = {
+            "messages": r["sent"],
+            "clicked": r["clicked"],
+            "rate": round(100 * r["clicked"] / r["sent"], 1) if r["sent"] else 0.0,
+        }
+    return out

@@ -10,4 +10,5 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="detail"),
     path("customers/<int:pk>/consent/", views.customer_consent, name="consent"),
     path("customers/<int:pk>/contacts/", views.customer_contact_add, name="contact-add"),
+    path("l/<str:token>", views.link_redirect, name="link"),
 ]

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import Role, has_role, role_required
@@ -150,3 +150,13 @@ def _or_404(selector, pk):
         return selector(pk)
     except NotFound:
         raise Http404(_("Không tìm thấy khách hàng."))
+
+
+@require_GET
+def link_redirect(request, token: str):
+    """`/l/<token>`: a tracked link in a message. Counts the click and forwards; an unknown or
+    expired token gets a friendly page (404), never an error."""
+    url = services.link_click(token=token)
+    if url is None:
+        return render(request, "customers/link_missing.html", {"title": _("Liên kết không còn dùng được")}, status=404)
+    return redirect(url)

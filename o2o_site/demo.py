@@ -47,7 +47,13 @@ def seed(out) -> None:
 
 
 def run_all(out) -> None:
-    """Seeds o2o_site's accounts, then every app's `demo.seed` in INSTALLED_APPS (layer) order."""
+    """Seeds o2o_site's accounts, then every app's `demo.seed` in INSTALLED_APPS (layer) order.
+
+    After each app's seed its tables are analysed, so the next app's queries (and the segment
+    recompute at the end) are planned on real row counts even where autovacuum is off.
+    """
+    from .db import app_tables_analyze
+
     seed(out)
     for config in apps.get_app_configs():
         if config.name == "o2o_site":
@@ -60,3 +66,4 @@ def run_all(out) -> None:
             continue
         out(f"· {config.label}")
         module.seed(out)
+        app_tables_analyze(config.label)

@@ -2,11 +2,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .api import error_body
-from .health import check_broker, check_database
+from .api import NotFound, error_body
+from .health import check_broker, check_database, check_periodic
 from .navigation import items_for
 from .roles import ROLE_HOME, Role, primary_role, role_required
 
@@ -33,7 +34,10 @@ def dashboard(request):
 def healthz(request):
     checks = {"database": check_database(), "broker": check_broker()}
     healthy = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+    # Late background work degrades the answer (staff detail) without failing the node.
+    checks["periodic"] = check_periodic() if healthy else {"ok": False, "skipped": True}
+    state = "ok" if checks["periodic"]["ok"] else "degraded"
+    return JsonResponse({"status": state if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
 def _wants_json(request) -> bool:
@@ -41,9 +45,11 @@ def _wants_json(request) -> bool:
 
 
 def handler404(request, exception=None):
+    # A selector's NotFound carries a sentence for people; Django's own Http404 text is for developers.
+    message = exception.message if isinstance(exception, NotFound) else ""
     if _wants_json(request):
-        return JsonResponse(error_body("not_found", "Không tìm thấy địa chỉ này."), status=404)
-    return render(request, "404.html", status=404)
+        return JsonResponse(error_body("not_found", message or _("Không tìm thấy địa chỉ này.")), status=404)
+    return render(request, "404.html", {"message": message}, status=404)
 
 
 def handler500(request):

@@ -164,6 +164,18 @@ class ListingListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.listing_list()
 
+    @extend_schema(request=s.ListingIn, responses={201: s.ListingOut})
+    def post(self, request):
+        """Publishes a SKU on a channel: 201 with the listing, 409 `already_listed`."""
+        data = s.ListingIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        channel = selectors.channel_get_by_code(v.pop("channel"))
+        if channel is None:
+            raise ChannelNotFound(fields={"channel": [_("Không tìm thấy kênh bán.")]}, status_code=422)
+        listing = services.listing_create(sku=_sku(v.pop("sku")), channel=channel, **v)
+        return Response(s.ListingOut(selectors.listing_get(listing.pk)).data, status=status.HTTP_201_CREATED)
+
 
 class ListingPriceApi(APIView):
     """`POST /api/v1/listings/price/` `{"ids": [...], "price_override" | "markup_percent"}`."""
@@ -322,3 +334,47 @@ class CheckInListCreateApi(generics.ListAPIView):
             by=request.user,
         )
         return Response(s.CheckInOut(checkin).data, status=status.HTTP_201_CREATED)
+
+
+class PickupCollectApi(APIView):
+    """`POST /api/v1/pickups/collect/` `{"store", "code"}`: the customer collects at the counter.
+
+    200 with the order; 422 `wrong_store` (the message names the right store), 409
+    `already_collected`, 404 `not_found`; 403 for staff of another store.
+    """
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.CASHIER]
+
+    @extend_schema(request=s.PickupCollectIn, responses=s.OrderOut)
+    def post(self, request):
+        data = s.PickupCollectIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        store = _location(data.validated_data["store"], "store")
+        order = services.pickup_collect(store=store, code=data.validated_data["code"], by=request.user)
+        return Response(s.OrderOut(selectors.order_find(order.number)).data)
+
+
+class OrderReturnApi(APIView):
+    """`POST /api/v1/orders/{number}/return/` `{"store", "lines": [{"sku", "quantity", "condition"}]}`:
+    goods back at that store (201); more than was sold → 422 `too_many`."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.INVENTORY, Role.CASHIER]
+
+    @extend_schema(request=s.OrderReturnIn, responses={201: s.OrderReturnOut})
+    def post(self, request, number: str):
+        order = selectors.order_find(number)
+        if order is None:
+            raise NotFound(_("Không tìm thấy đơn hàng."))
+        data = s.OrderReturnIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        receipt = services.order_return_receive(
+            order=order,
+            store=_location(v["store"], "store"),
+            lines=[dict(line) for line in v["lines"]],
+            by=request.user,
+        )
+        receipt = selectors.order_return_get(receipt.pk)
+        return Response(s.OrderReturnOut(receipt).data, status=status.HTTP_201_CREATED)

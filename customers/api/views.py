@@ -305,7 +305,12 @@ class CustomerPointsApi(generics.ListAPIView):
         response.data["balance"] = selectors.points_balance(selectors.customer_get(kwargs["pk"]))
         return response
 
-    @extend_schema(request=s.PointsInputSerializer, responses={201: s.PointsEntryOutputSerializer})
+    @extend_schema(
+        request=s.PointsInputSerializer,
+        responses={201: s.PointsEntryOutputSerializer, 200: s.PointsEntryOutputSerializer},
+        description="201: written now. 200 with `replayed: true`: the same reference was already used for "
+        "the same points — the first entry, nothing written again. 409 `reference_reused`: other points.",
+    )
     def post(self, request, pk: int):
         data = s.PointsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -329,4 +334,8 @@ class CustomerPointsApi(generics.ListAPIView):
             )
         body = dict(s.PointsEntryOutputSerializer(entry).data)
         body["balance"] = selectors.points_balance(customer)
-        return Response(body, status=status.HTTP_201_CREATED)
+        # A retry with the same reference (its first answer was lost) gets the first entry: 200
+        # and `replayed`, so the client knows nothing was spent twice.
+        replayed = bool(getattr(entry, "replayed", False))
+        body["replayed"] = replayed
+        return Response(body, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)

@@ -64,7 +64,7 @@ def test_detail_shows_profile_and_timeline_with_flat_query_count(
         response = client.get(reverse("customers:detail", args=[customer.pk]))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "+84912345678" in body
+    assert "0912 345 678" in body  # phones in local format
     assert "1.250.000 ₫" in body
     assert "Đơn 14" in body and "Chờ gửi" in body
     timeline = client.get(
