@@ -5,10 +5,11 @@ identity must be refused (401/403, or a redirect to the login page for anonymous
 
     anon       not signed in
     manager    Quản lý             marketing  Marketing        inventory  Kho hàng
-    agent      Tổng đài viên       cashier_a  Thu ngân of store A (the objects' store)
+    agent      Tổng đài viên       consultant Tư vấn viên
+    cashier_a  Thu ngân of store A (the objects' store)
     cashier_b  Thu ngân of store B cti        the CTI integration (see CTI_PENDING)
 
-Shorthands: "cashier" = both cashiers; "staff" = every role; "public" = everyone, signed in or
+Shorthands: "cashier" = both cashiers; "staff" = every role but the consultant; "public" = everyone, signed in or
 not. `kwargs` names the object of the test world each URL parameter takes (its store is A).
 
 Adding an endpoint or a screen? Add its row here: the test fails until you do.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-IDENTITIES = ["anon", "manager", "marketing", "inventory", "agent", "cashier_a", "cashier_b", "cti"]
+IDENTITIES = ["anon", "manager", "marketing", "inventory", "agent", "consultant", "cashier_a", "cashier_b", "cti"]
 ALIASES = {
     "cashier": {"cashier_a", "cashier_b"},
     "staff": {"manager", "marketing", "inventory", "agent", "cashier_a", "cashier_b"},
@@ -50,10 +51,11 @@ def row(kwargs: dict | None = None, **methods: str) -> Row:
 CUSTOMER = {"pk": "pk:customer"}
 TICKET = {"pk": "pk:ticket"}
 SEGMENT = {"segment_id": "segment_id"}
+JOURNEY = {"journey_id": "id:none"}
 
 MATRIX: dict[str, Row] = {
     # --- o2o_site ---------------------------------------------------------------------------
-    "home": row(GET="staff"),  # anonymous → the login page; no role → the "no role" page (403)
+    "home": row(GET="staff consultant"),  # anonymous → the login page; no role → the "no role" page (403)
     "dashboard": row(GET="manager marketing"),
     "healthz": row(GET="public"),
     "login": row(GET="public", POST="public"),
@@ -170,6 +172,45 @@ MATRIX: dict[str, Row] = {
     "support:ticket-action": row({"pk": "pk:ticket", "action": "action"}, POST="manager agent"),
     "support:satisfaction": row(GET="manager"),
     "support:confirm": row({"token": "token"}, GET="public"),
+    "support:call-notes": row({"pk": "pk:call"}, POST="manager agent"),
+    "support:call-end": row({"pk": "pk:call"}, POST="manager agent"),
+    # --- channels: returns, pickups, public product and pickup pages --------------------------
+    # Store B's cashier is refused a store A order once the body is valid (the body is read first).
+    "channels-api-order-return": row({"number": "number"}, POST="manager inventory cashier"),
+    "channels-api-pickup-collect": row(POST="manager cashier"),
+    "channels:pickups": row(GET="manager inventory cashier"),
+    "channels:pickup-pass": row({"token": "token"}, GET="public"),
+    "channels:product-page": row({"code": "token"}, GET="public"),
+    "customers:link": row({"token": "token"}, GET="public"),
+    # --- collect: the event wire authenticates by its source's write key (401 without) -----------
+    "collect:wire": row({"kind": "kind"}, POST="none"),
+    "collect:snippet": row(GET="public"),
+    "collect:lead-form": row({"slug": "slug"}, GET="public", POST="public"),
+    "collect:sources": row(GET="manager marketing"),
+    "collect:source-revoke": row({"source_id": "id:none"}, POST="manager marketing"),
+    "collect-source-list": row(GET="manager marketing"),
+    "collect-source-detail": row({"pk": "id:none"}, GET="manager marketing"),
+    "collect-source-revoke": row({"pk": "id:none"}, POST="manager marketing"),
+    # --- journeys and leads -------------------------------------------------------------------
+    "journeys-api-list": row(GET="manager marketing"),
+    "journeys-api-detail": row(JOURNEY, GET="manager marketing"),
+    "journeys-api-stats": row(JOURNEY, GET="manager marketing"),
+    "journeys-api-dry-run": row(JOURNEY, POST="manager marketing"),
+    "journeys-api-enroll": row(JOURNEY, POST="manager marketing"),
+    "journeys-api-action": row({**JOURNEY, "action": "action"}, POST="manager marketing"),
+    "journeys:list": row(GET="manager marketing"),
+    "journeys:new": row(GET="manager marketing"),
+    "journeys:detail": row(JOURNEY, GET="manager marketing"),
+    "journeys:edit": row(JOURNEY, GET="manager marketing"),
+    "journeys:step-new": row(JOURNEY, GET="manager marketing"),
+    "journeys:step": row({**JOURNEY, "key": "key"}, GET="manager marketing"),
+    "journeys:step-delete": row({**JOURNEY, "key": "key"}, POST="manager marketing"),
+    "journeys:action": row({**JOURNEY, "action": "action"}, POST="manager marketing"),
+    "journeys:leads": row(GET="manager marketing consultant"),
+    "journeys:visits": row(GET="manager consultant cashier"),
+    "journeys:leads-report": row(GET="manager marketing"),
+    "journeys:lead": row({"lead_id": "id:none"}, GET="manager marketing consultant"),
+    "journeys:lead-take": row({"lead_id": "id:none"}, POST="manager consultant"),
     # --- reports ----------------------------------------------------------------------------
     "reports-api-o2o": row(GET="manager marketing"),
     "reports-api-segment-preview": row(POST="manager marketing"),

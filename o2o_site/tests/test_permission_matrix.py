@@ -77,6 +77,7 @@ def world(make_user, django_user_model):
         "marketing": make_user(Role.MARKETING, username="m-marketing", is_staff=True),
         "inventory": make_user(Role.INVENTORY, username="m-inventory", is_staff=True),
         "agent": make_user(Role.AGENT, username="m-agent"),
+        "consultant": make_user(Role.CONSULTANT, username="m-consultant"),
         "cashier_a": make_user(Role.CASHIER, username="m-cashier-a", stores=[store_a]),
         "cashier_b": make_user(Role.CASHIER, username="m-cashier-b", stores=[store_b]),
         # TODO(lead, CTI token): the support engineer is building a token kind of its own for
@@ -143,6 +144,10 @@ def world(make_user, django_user_model):
             "token": "no-such-token",
             "action": "comment",
             "path": "nothing.txt",
+            "id:none": 999_999,
+            "kind": "batch",
+            "slug": "no-such-form",
+            "key": "no-such-step",
         },
     }
 
