@@ -7,6 +7,11 @@ class O2OSiteConfig(AppConfig):
     verbose_name = "O2O back office"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .auth import session_mark_seen
+
+        user_logged_in.connect(session_mark_seen, dispatch_uid="o2o_site.session_mark_seen")
         from .celery import register_periodic
         from .roles import roles_sync
 

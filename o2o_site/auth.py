@@ -135,6 +135,12 @@ def idle_limit_minutes(user) -> int | None:
     return min(mine) if mine else None
 
 
+def session_mark_seen(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: the idle clock starts at login (no extra write on the next page)."""
+    if hasattr(request, "session"):
+        request.session[SESSION_SEEN] = int(time.time())
+
+
 class IdleSessionMiddleware:
     """Ends a staff session that has been idle longer than its role allows (a shared till).
 
