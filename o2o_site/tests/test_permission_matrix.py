@@ -80,11 +80,11 @@ def world(make_user, django_user_model):
         "consultant": make_user(Role.CONSULTANT, username="m-consultant"),
         "cashier_a": make_user(Role.CASHIER, username="m-cashier-a", stores=[store_a]),
         "cashier_b": make_user(Role.CASHIER, username="m-cashier-b", stores=[store_b]),
-        # TODO(lead, CTI token): the support engineer is building a token kind of its own for
-        # the CTI; until it lands the CTI identity is an account with no role. Swap this for the
-        # real CTI token at merge and drop CTI_PENDING in permission_matrix.py.
-        "cti": make_user(username="m-cti"),
     }
+    # The CTI is not an account: it holds a CTI token, which may post calls and call status only.
+    from support.cti import cti_token_create
+
+    _cti_token, cti_key = cti_token_create(name="Tổng đài thử")
     customer = customer_resolve(full_name="Nguyễn Văn An", phone="0912345678", source="test").customer
     duplicate = customer_resolve(full_name="Nguyễn Văn An", phone="0912345679", source="test").customer
     points_adjust(customer=customer, points=100, reason="thưởng")
@@ -121,6 +121,7 @@ def world(make_user, django_user_model):
     call, _ = support.call_ring(call_id="call-1", caller="0912345678")
     return {
         "users": users,
+        "cti_key": cti_key,
         "kwargs": {
             "pk:customer": customer.pk,
             "pk:duplicate": duplicate.pk,
@@ -171,6 +172,8 @@ def _answer(response, identity: str) -> str:
 
 
 def _client(world, identity: str) -> Client:
+    if identity == "cti":
+        return Client(HTTP_AUTHORIZATION=f"Token {world['cti_key']}")
     client = Client()
     if identity != "anon":
         client.force_login(world["users"][identity])
