@@ -806,7 +806,11 @@ def points_spend(*, customer: Customer, points: int, reference: str = "", reason
 
 
 def points_adjust(*, customer: Customer, points: int, reason: str, user=None, reference: str = "") -> PointsEntry:
-    """A manual correction by a manager: positive adds (with the usual validity), negative removes."""
+    """A manual correction by a manager: positive adds (with the usual validity), negative removes.
+
+    Idempotent on `reference`: the same reference again returns the first entry; with a
+    different number of points it raises Conflict (409). The unique constraint settles races.
+    """
     points = int(points)
     if points == 0:
         raise DomainError(_("Số điểm điều chỉnh phải khác 0."), code="invalid_points", status_code=400)
@@ -814,27 +818,56 @@ def points_adjust(*, customer: Customer, points: int, reason: str, user=None, re
         message = _("Cần ghi lý do điều chỉnh điểm.")
         raise DomainError(message, code="reason_required", status_code=400, fields={"reason": [message]})
     customer = _live(customer)
+    reference = (reference or "")[:100]
     with transaction.atomic():
-        if points < 0:
-            return _points_debit(
-                customer_id=customer.pk,
-                points=-points,
-                kind=PointsEntry.Kind.ADJUST,
-                reference=(reference or "")[:100],
-                reason=reason,
-                user=user,
-            )
-        Customer.objects.filter(pk=customer.pk).update(points_balance=F("points_balance") + points)
-        return PointsEntry.objects.create(
-            customer=customer,
-            kind=PointsEntry.Kind.ADJUST,
-            points=points,
-            remaining=points,
-            expires_at=timezone.now() + timedelta(days=conf.points_valid_days()),
-            reference=(reference or "")[:100],
-            reason=reason[:200],
-            created_by=user,
+        if reference:
+            existing = _points_adjust_existing(customer=customer, reference=reference, points=points)
+            if existing:
+                return existing
+        try:
+            with transaction.atomic():
+                return _points_adjust_write(
+                    customer=customer, points=points, reason=reason, user=user, reference=reference
+                )
+        except IntegrityError:
+            existing = _points_adjust_existing(customer=customer, reference=reference, points=points)
+            if existing is None:
+                raise
+            return existing
+
+
+def _points_adjust_existing(*, customer: Customer, reference: str, points: int) -> PointsEntry | None:
+    existing = PointsEntry.objects.filter(customer=customer, kind=PointsEntry.Kind.ADJUST, reference=reference).first()
+    if existing is not None and existing.points != points:
+        raise Conflict(
+            _("Tham chiếu này đã dùng cho một lần điều chỉnh khác."),
+            code="reference_used",
+            fields={"reference": [_("Tham chiếu đã được dùng với số điểm khác.")]},
         )
+    return existing
+
+
+def _points_adjust_write(*, customer: Customer, points: int, reason: str, user, reference: str) -> PointsEntry:
+    if points < 0:
+        return _points_debit(
+            customer_id=customer.pk,
+            points=-points,
+            kind=PointsEntry.Kind.ADJUST,
+            reference=reference,
+            reason=reason,
+            user=user,
+        )
+    Customer.objects.filter(pk=customer.pk).update(points_balance=F("points_balance") + points)
+    return PointsEntry.objects.create(
+        customer=customer,
+        kind=PointsEntry.Kind.ADJUST,
+        points=points,
+        remaining=points,
+        expires_at=timezone.now() + timedelta(days=conf.points_valid_days()),
+        reference=reference,
+        reason=reason[:200],
+        created_by=user,
+    )
 
 
 def points_expire_due(*, now: datetime | None = None, batch_size: int = 500) -> int:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "o2o_site.middleware.RejectMalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "o2o_site.middleware.VietnameseByDefaultMiddleware",
@@ -78,7 +79,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "o2o_site.middleware.StatementTimeoutMiddleware",
 ]
+
+# Requests no endpoint can accept (o2o_site.middleware.RejectMalformedRequestMiddleware).
+MAX_URL_LENGTH = env_int("MAX_URL_LENGTH", 4096)  # path + query string, in characters
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)  # Django's default, 2.5 MB
 
 ROOT_URLCONF = "o2o_site.urls"
 
@@ -114,6 +120,9 @@ DATABASES = {
 # database costs one failed check, not a failed request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 0)  # set by wsgi.py for web processes
+if IS_POSTGRES and DB_STATEMENT_TIMEOUT_MS > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
 if not IS_POSTGRES:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -176,9 +185,11 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF answers 401 with the first class's WWW-Authenticate ("Token") when the
+    # credentials are missing or bad; with session first it could only answer 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "o2o_site.api.Pagination",
@@ -189,8 +200,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "o2o_site.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "o2o_site.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)  # o2o_site.parsers.JSONParser
 SPECTACULAR_SETTINGS = {
     "TITLE": "O2O back office API",
     "DESCRIPTION": "Customers, channels, promotions and support of an omnichannel retailer.",

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("reports.urls")),
 ]
 
+handler400 = "o2o_site.views.handler400"
 handler403 = "o2o_site.views.handler403"
 handler404 = "o2o_site.views.handler404"
 handler500 = "o2o_site.views.handler500"

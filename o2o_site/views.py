@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .api import error_body
+from .errors import error_response, too_large_message
 from .health import check_broker, check_database
 from .navigation import items_for
 from .roles import ROLE_HOME, Role, primary_role, role_required
@@ -36,23 +38,28 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
-def _wants_json(request) -> bool:
-    return request.path.startswith("/api/")
+# Django's error handlers: the error body under /api/, the Vietnamese page elsewhere.
 
 
-def handler404(request, exception=None):
-    if _wants_json(request):
-        return JsonResponse(error_body("not_found", "Không tìm thấy địa chỉ này."), status=404)
-    return render(request, "404.html", status=404)
-
-
-def handler500(request):
-    if _wants_json(request):
-        return JsonResponse(error_body("server_error", "Lỗi máy chủ, vui lòng thử lại."), status=500)
-    return render(request, "500.html", status=500)
+def handler400(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return error_response(request, status=413, code="too_large", message=too_large_message())
+    return error_response(request, status=400, code="malformed", message=_("Yêu cầu không hợp lệ."))
 
 
 def handler403(request, exception=None):
-    if _wants_json(request):
-        return JsonResponse(error_body("permission_denied", "Bạn không có quyền."), status=403)
-    return render(request, "403.html", status=403)
+    return error_response(
+        request, status=403, template="403.html", code="permission_denied", message=_("Bạn không có quyền.")
+    )
+
+
+def handler404(request, exception=None):
+    return error_response(
+        request, status=404, template="404.html", code="not_found", message=_("Không tìm thấy địa chỉ này.")
+    )
+
+
+def handler500(request):
+    return error_response(
+        request, status=500, template="500.html", code="server_error", message=_("Lỗi máy chủ, vui lòng thử lại.")
+    )
