@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # -n 2 (pytest-xdist) suits a 2-core machine; override with XDIST= to run in one process.
 XDIST ?= -n 2
 
-.PHONY: run install install-dev migrate seed serve test lint format worker bench clean messages
+.PHONY: run install install-dev migrate seed serve test lint format worker bench clean messages fuzz
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# schemathesis against a live server on PostgreSQL (scratch database o2o_fuzz), as in CI.
+fuzz: install-dev
+	scripts/api_fuzz.sh
 
 format: install-dev
 	$(VENV)/bin/ruff check --fix .

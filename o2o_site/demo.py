@@ -11,6 +11,7 @@ import importlib
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from .roles import Role, user_add_role
 
@@ -46,6 +47,14 @@ def seed(out) -> None:
         demo_user(username, full_name, role, is_staff=role in (Role.MANAGER, Role.MARKETING, Role.INVENTORY))
 
 
+def _analyze() -> None:
+    """Fresh statistics after each app's bulk load: with autovacuum off or not yet run, the next
+    app's set-based queries (segment recompute) are otherwise planned for empty tables and crawl."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def run_all(out) -> None:
     """Seeds o2o_site's accounts, then every app's `demo.seed` in INSTALLED_APPS (layer) order."""
     seed(out)
@@ -60,3 +69,4 @@ def run_all(out) -> None:
             continue
         out(f"· {config.label}")
         module.seed(out)
+        _analyze()

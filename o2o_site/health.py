@@ -31,3 +31,23 @@ def check_broker() -> dict:
     except Exception as exc:  # reported, not raised
         return {"ok": False, "mode": "broker", "error": f"{exc.__class__.__name__}: {exc}"[:300]}
     return {"ok": True, "mode": "broker", "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+# Every check `/healthz` runs: name → function returning {"ok": bool, ...details}. Other apps (the
+# worker heartbeats, for one) add theirs with `register_check` in AppConfig.ready().
+CHECKS: dict = {"database": check_database, "broker": check_broker}
+
+
+def register_check(name: str, check) -> None:
+    CHECKS[name] = check
+
+
+def run_checks() -> tuple[bool, dict]:
+    """(healthy, {name: result}); a check that raises counts as failed, it never stops the others."""
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as exc:  # reported, not raised: the endpoint must answer
+            results[name] = {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+    return all(result.get("ok") for result in results.values()), results

@@ -18,8 +18,8 @@ class RejectMalformedRequestMiddleware:
     """Refuses, before any view runs, what no endpoint or screen can ever accept.
 
     - a URL longer than `MAX_URL_LENGTH` → 414;
-    - a NUL character in the path, the query string, a header (cookies included) or a form
-      field → 400 (PostgreSQL cannot store NUL, so letting one through ends in a 500);
+    - a NUL character in the path, the query string, a header (cookies included) or an
+      urlencoded form field → 400 (PostgreSQL cannot store NUL, so letting one through ends in a 500);
     - a form or JSON body over `DATA_UPLOAD_MAX_MEMORY_SIZE` → 413 (multipart uploads are
       bounded by Django per field, as before).
 
@@ -65,7 +65,9 @@ class RejectMalformedRequestMiddleware:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit and not content_type.startswith("multipart/"):
             return error_response(request, status=413, code="too_large", message=too_large_message())
-        if request.method == "POST" and content_type.startswith(("application/x-www-form-urlencoded", "multipart/")):
+        # Urlencoded forms only: Django keeps their raw body readable after parsing; reading a
+        # multipart body here would take it from views that verify a signature over it (webhooks).
+        if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
             try:
                 fields = list(request.POST.lists())
             except RequestDataTooBig:
@@ -102,3 +104,18 @@ class StatementTimeoutMiddleware:
         if isinstance(exception, OperationalError) and getattr(exception.__cause__, "pgcode", None) == QUERY_CANCELED:
             return error_response(request, status=503, code="timeout", message=timeout_message())
         return None
+
+
+class PermissionsPolicyMiddleware:
+    """Sends `settings.PERMISSIONS_POLICY` as the Permissions-Policy header on every answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
