@@ -11,7 +11,6 @@ import importlib
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from .roles import Role, user_add_role
 
@@ -47,16 +46,14 @@ def seed(out) -> None:
         demo_user(username, full_name, role, is_staff=role in (Role.MANAGER, Role.MARKETING, Role.INVENTORY))
 
 
-def _analyze() -> None:
-    """Fresh statistics after each app's bulk load: with autovacuum off or not yet run, the next
-    app's set-based queries (segment recompute) are otherwise planned for empty tables and crawl."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
 def run_all(out) -> None:
-    """Seeds o2o_site's accounts, then every app's `demo.seed` in INSTALLED_APPS (layer) order."""
+    """Seeds o2o_site's accounts, then every app's `demo.seed` in INSTALLED_APPS (layer) order.
+
+    After each app's seed its tables are analysed, so the next app's queries (and the segment
+    recompute at the end) are planned on real row counts even where autovacuum is off.
+    """
+    from .db import app_tables_analyze
+
     seed(out)
     for config in apps.get_app_configs():
         if config.name == "o2o_site":
@@ -69,4 +66,4 @@ def run_all(out) -> None:
             continue
         out(f"· {config.label}")
         module.seed(out)
-        _analyze()
+        app_tables_analyze(config.label)

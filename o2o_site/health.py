@@ -33,21 +33,44 @@ def check_broker() -> dict:
     return {"ok": True, "mode": "broker", "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-# Every check `/healthz` runs: name → function returning {"ok": bool, ...details}. Other apps (the
-# worker heartbeats, for one) add theirs with `register_check` in AppConfig.ready().
+def check_periodic() -> dict:
+    """Beat, workers and periodic jobs: late when older than twice their interval. Not part
+    of the up/down answer (a web node is fine without beat), but shown to staff."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
+        return {"ok": True, "mode": "eager"}
+    from .heartbeats import periodic_health
+
+    try:
+        return periodic_health()
+    except Exception as exc:  # reported, not raised
+        return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+
+
+# What `/healthz` runs: name → function returning {"ok": bool, ...details}. CHECKS decide up or
+# down (503); DEGRADING_CHECKS (late background work) only make the staff answer "degraded".
+# Other apps add theirs with `register_check` in AppConfig.ready().
 CHECKS: dict = {"database": check_database, "broker": check_broker}
+DEGRADING_CHECKS: dict = {"periodic": check_periodic}
 
 
-def register_check(name: str, check) -> None:
-    CHECKS[name] = check
+def register_check(name: str, check, *, degrading: bool = False) -> None:
+    (DEGRADING_CHECKS if degrading else CHECKS)[name] = check
 
 
-def run_checks() -> tuple[bool, dict]:
-    """(healthy, {name: result}); a check that raises counts as failed, it never stops the others."""
-    results = {}
-    for name, check in CHECKS.items():
-        try:
-            results[name] = check()
-        except Exception as exc:  # reported, not raised: the endpoint must answer
-            results[name] = {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
-    return all(result.get("ok") for result in results.values()), results
+def _run(check) -> dict:
+    try:
+        return check()
+    except Exception as exc:  # reported, not raised: the endpoint must answer
+        return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+
+
+def run_checks() -> tuple[str, dict]:
+    """("ok" | "degraded" | "unavailable", {name: result}); a check that raises counts as failed
+    and never stops the others. Degrading checks are skipped when the node is down anyway."""
+    results = {name: _run(check) for name, check in CHECKS.items()}
+    if not all(result.get("ok") for result in results.values()):
+        results.update({name: {"ok": False, "skipped": True} for name in DEGRADING_CHECKS})
+        return "unavailable", results
+    results.update({name: _run(check) for name, check in DEGRADING_CHECKS.items()})
+    degraded = not all(results[name].get("ok") for name in DEGRADING_CHECKS)
+    return ("degraded" if degraded else "ok"), results

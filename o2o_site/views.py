@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .api import NotFound
 from .errors import error_response, too_large_message
 from .health import run_checks
 from .navigation import items_for
@@ -34,13 +35,14 @@ def dashboard(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """`ok` / `unavailable` (200 / 503) for anyone, e.g. a load balancer; each check's details
-    (database vendor, timings, errors) only for signed-in staff."""
-    healthy, checks = run_checks()
-    body = {"status": "ok" if healthy else "unavailable"}
-    if _is_staff(request):
-        body.update(checks)
-    return JsonResponse(body, status=200 if healthy else 503)
+    """`ok` (200) or `unavailable` (503) for anyone, e.g. a load balancer. Signed-in staff also
+    get each check's details (database vendor, timings, errors, late periodic work) and
+    `degraded` when background work is late (still 200: the node serves)."""
+    status, checks = run_checks()
+    code = 503 if status == "unavailable" else 200
+    if not _is_staff(request):
+        return JsonResponse({"status": "unavailable" if code == 503 else "ok"}, status=code)
+    return JsonResponse({"status": status, **checks}, status=code)
 
 
 def _is_staff(request) -> bool:
@@ -68,8 +70,10 @@ def handler403(request, exception=None):
 
 
 def handler404(request, exception=None):
+    # A selector's NotFound carries a sentence for people; Django's own Http404 text is for developers.
+    message = exception.message if isinstance(exception, NotFound) else ""
     return error_response(
-        request, status=404, template="404.html", code="not_found", message=_("Không tìm thấy địa chỉ này.")
+        request, status=404, template="404.html", code="not_found", message=message or _("Không tìm thấy địa chỉ này.")
     )
 
 

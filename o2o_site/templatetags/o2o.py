@@ -14,3 +14,20 @@ def vnd(value):
         return format_vnd(int(value))
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def phone(value):
+    """`{{ cp.value|phone }}`: `+84943182000` → `0943 182 000` (other values unchanged)."""
+    from o2o_site.phones import format_phone_local
+
+    return format_phone_local(value)
+
+
+@register.filter
+def thousands(value):
+    """`{{ points|thousands }}` → `2.575` (the Vietnamese thousands separator); "" when not a number."""
+    try:
+        return f"{int(value):,}".replace(",", ".")
+    except (TypeError, ValueError):
+        return ""

@@ -68,7 +68,7 @@ def test_web_processes_get_a_statement_timeout_and_others_none():
     web = subprocess.run(
         [sys.executable, "-c", "import o2o_site.wsgi; " + probe], cwd=ROOT, env=env, capture_output=True, text=True
     )
-    assert web.stdout.strip() == "-c statement_timeout=25000", web.stderr
+    assert "-c statement_timeout=25000" in web.stdout, web.stderr
     other = subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); " + probe],
         cwd=ROOT,
@@ -76,7 +76,7 @@ def test_web_processes_get_a_statement_timeout_and_others_none():
         capture_output=True,
         text=True,
     )
-    assert other.stdout.strip() == "", other.stderr
+    assert "statement_timeout" not in other.stdout, other.stderr
 
 
 def _free_port() -> int:
