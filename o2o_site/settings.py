@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "support.models.Ticket.Status",
         "OrderStatusEnum": "channels.models.Order.Status",
         "VoucherStatusEnum": "promotions.models.Voucher.Status",
+        "SourceKindEnum": "collect.models.Source.Kind",
     },
 }
 

@@ -12,7 +12,7 @@ from .api import NotFound
 from .errors import error_response, too_large_message
 from .health import run_checks
 from .navigation import items_for
-from .roles import ROLE_HOME, Role, primary_role, role_required
+from .roles import ROLE_HOME, Role, has_role, primary_role, role_required
 
 
 @login_required
@@ -46,10 +46,12 @@ def healthz(request):
 
 
 def _is_staff(request) -> bool:
-    """Signed-in staff, read without failing: the session lives in the database that may be down."""
+    """Signed-in staff (admin access, or the Manager role), read without failing: the session lives in the database that may be down."""
     try:
         user = getattr(request, "user", None)
-        return bool(user is not None and user.is_authenticated and user.is_staff)
+        return bool(
+            user is not None and user.is_authenticated and (user.is_staff or has_role(user, Role.MANAGER))
+        )
     except DatabaseError:
         return False
 

@@ -105,7 +105,7 @@ def test_points_adjust_repeated_with_the_same_reference_returns_the_first_entry(
     # when the same request is sent again
     again = client.post(f"/api/v1/customers/{customer.pk}/points/", body, format="json")
     # then it answers the first entry and adds nothing
-    assert first.status_code == 201 and again.status_code == 201
+    assert first.status_code == 201 and again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert points_balance(customer) == 5
 
@@ -117,7 +117,7 @@ def test_points_adjust_same_reference_other_points_is_409(api_as, manager, custo
     client.post(url, {"action": "adjust", "points": 5, "reason": "Bù", "reference": "CS-2"}, format="json")
     clash = client.post(url, {"action": "adjust", "points": -3, "reason": "Bù", "reference": "CS-2"}, format="json")
     assert clash.status_code == 409
-    assert clash.json()["error"]["code"] == "reference_used"
+    assert clash.json()["error"]["code"] == "reference_reused"
     assert points_balance(customer) == 5
 
 

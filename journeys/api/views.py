@@ -81,7 +81,7 @@ class JourneyActionApi(APIView):
         "archive": lambda journey, user: services.journey_archive(journey=journey),
     }
 
-    @extend_schema(request=None, responses={200: s.JourneyOutput})
+    @extend_schema(operation_id="journeys_action", request=None, responses={200: s.JourneyOutput})
     def post(self, request, journey_id: int, action: str):
         if action not in self.actions:
             raise NotFound(_("Không có thao tác này."))

@@ -60,7 +60,7 @@ def test_a_nul_byte_in_a_json_body_is_refused_even_inside_free_form_options(api_
 
 def test_a_nul_byte_in_a_form_post_is_refused(client, make_user):
     client.force_login(make_user(Role.MANAGER))
-    response = client.post("/channels/orders/", {"q": "a\x00b"})
+    response = client.post("/channels/orders/", "q=a%00b", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
 
 
@@ -129,13 +129,15 @@ def test_a_body_over_the_size_limit_is_413_with_the_error_body(api_as, manager, 
     assert_error_body(
         client.post("/api/v1/customers/resolve/", data=json_body, content_type="application/json"), 413, "too_large"
     )
-    assert_error_body(client.post("/api/v1/customers/resolve/", {"full_name": "x" * 20_000}), 413, "too_large")
+    form = "full_name=" + "x" * 20_000
+    response = client.post("/api/v1/customers/resolve/", form, content_type="application/x-www-form-urlencoded")
+    assert_error_body(response, 413, "too_large")
 
 
 def test_a_body_over_the_size_limit_on_a_screen_is_a_vietnamese_413_page(client, make_user, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     client.force_login(make_user(Role.MANAGER))
-    response = client.post("/channels/orders/", {"q": "x" * 20_000})
+    response = client.post("/channels/orders/", "q=" + "x" * 20_000, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
     assert "quá lớn" in response.content.decode()
 

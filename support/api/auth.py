@@ -4,6 +4,8 @@ role, and CallPostOrRole lets it run only the call endpoints' CTI actions."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
@@ -60,3 +62,13 @@ class CallPostOrRole(BasePermission):
         if is_cti(request):
             return getattr(view, "action", None) in getattr(view, "cti_actions", ())
         return HasRole().has_permission(request, view)
+
+
+class CtiTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the CTI token (same header and prefix as staff tokens)."""
+
+    target_class = CtiTokenAuthentication
+    name = "ctiTokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
