@@ -49,9 +49,7 @@ def _is_staff(request) -> bool:
     """Signed-in staff (admin access, or the Manager role), read without failing: the session lives in the database that may be down."""
     try:
         user = getattr(request, "user", None)
-        return bool(
-            user is not None and user.is_authenticated and (user.is_staff or has_role(user, Role.MANAGER))
-        )
+        return bool(user is not None and user.is_authenticated and (user.is_staff or has_role(user, Role.MANAGER)))
     except DatabaseError:
         return False
 

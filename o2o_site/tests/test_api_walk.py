@@ -68,3 +68,19 @@ def test_every_operation_refuses_malformed_input_with_the_error_body(api_as, man
             assert_error_body(response, f"NUL in JSON {method} {path}")
             response = call(concrete(path), data="{not json", content_type="application/json")
             assert_error_body(response, f"broken JSON {method} {path}")
+
+
+def test_the_schema_declares_nullable_what_the_api_returns_as_null():
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+    def nullable(component, field):
+        prop = schemas[component]["properties"][field]
+        return prop.get("nullable") is True or any(p.get("type") == "null" for p in prop.get("oneOf", []))
+
+    # plain serializer fields over NULL-able columns, nested optional relations, and a source
+    # through an optional foreign key
+    assert nullable("CustomerListOutput", "last_purchase_at")
+    assert nullable("TicketOutput", "assignee")
+    assert nullable("Campaign", "channel")
+    # and a required column stays non-nullable
+    assert not nullable("Campaign", "name")

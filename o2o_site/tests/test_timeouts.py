@@ -85,8 +85,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(port: int, path: str) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+def _get(port: int, path: str, timeout: float = 20) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
         chunks = []
         while chunk := sock.recv(65536):
@@ -120,6 +120,33 @@ def test_a_request_past_the_worker_timeout_answers_503_with_the_error_body():
         assert b'"code": "timeout"' in api and b"application/json" in api
         assert screen.startswith(b"HTTP/1.1 503"), screen[:200]
         assert "quá nhiều thời gian".encode() in screen and b"text/html" in screen
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
+
+
+@pytest.mark.slow
+def test_behind_gunicorn_an_overlong_url_is_414_with_the_error_body():
+    # given the production server config (request-line limit lifted to gunicorn's 1 MB path)
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", "o2o_site/gunicorn.conf.py", "--workers", "1",
+         "--bind", f"127.0.0.1:{port}", "o2o_site.wsgi"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(150):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        _get(port, "/healthz", timeout=120)  # the worker loads Django lazily: wait until it serves
+        # when a URL of 10,000 characters arrives (gunicorn's default limit is 4,094)
+        answer = _get(port, "/api/v1/orders/?q=" + "a" * 10_000)
+        # then Django answers it, in the error body, not gunicorn's bare page
+        assert answer.startswith(b"HTTP/1.1 414"), answer[:200]
+        assert b'"code": "uri_too_long"' in answer
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=15)
