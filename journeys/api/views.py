@@ -36,6 +36,7 @@ class JourneyListApi(APIView):
     allowed_roles = ROLES
 
     @extend_schema(
+        operation_id="journeys_list",
         responses={
             200: inline_serializer(
                 "PaginatedJourneyOutputList",
@@ -46,7 +47,7 @@ class JourneyListApi(APIView):
                     "results": s.JourneyOutput(many=True),
                 },
             )
-        }
+        },
     )
     def get(self, request):
         wanted = request.query_params.get("status", "")
