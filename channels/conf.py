@@ -42,6 +42,12 @@ def http_timeout_seconds() -> int:
     return _int("CHANNELS_HTTP_TIMEOUT", 15)
 
 
+def sync_push_lease_seconds() -> int:
+    """How long a claimed batch stays leased to its push; renewed every half of it while the
+    push runs, so a killed worker's batch is due again within this (not minutes later)."""
+    return _int("CHANNELS_SYNC_PUSH_LEASE_SECONDS", 60)
+
+
 # The keys an adapter may read from its credentials.
 CREDENTIAL_KEYS = (
     "base_url",

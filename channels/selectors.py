@@ -237,6 +237,15 @@ def sync_failures(*, channel: SalesChannel | None = None) -> QuerySet[Listing]:
     return qs
 
 
+def sync_retrying(*, channel: SalesChannel | None = None) -> QuerySet[Listing]:
+    """Listings still pending after failed pushes (attempts so far, last error, next try), the
+    next to be tried first: what a failing marketplace looks like before it gives up."""
+    qs = listing_list().filter(sync_state=Listing.SyncState.PENDING, attempts__gt=0).order_by("next_attempt_at", "pk")
+    if channel is not None:
+        qs = qs.filter(channel=channel)
+    return qs
+
+
 def checkin_list(*, user=None) -> QuerySet[CheckIn]:
     """Check-ins, newest first. Given a user who is not a manager or marketer (a cashier), only
     those at the user's own stores: a cashier never sees another store's visitors."""

@@ -44,6 +44,7 @@ def sync_status(request):
         "failures": failures,
         "channel": channel,
         "background_late": background_late(),
+        "retrying": Paginator(selectors.sync_retrying(channel=channel), 25).get_page(1),
     }
     template = "channels/_sync_body.html" if request.htmx else "channels/sync_status.html"
     return render(request, template, context)

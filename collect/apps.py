@@ -16,8 +16,12 @@ class CollectConfig(AppConfig):
         # Raw events whose task never ran (broker down) or that waited for an identity.
         register_periodic("collect.events_process_pending", "collect.events_process_pending", 60)
 
-        from customers.registry import register_customer_fk
+        from customers.registry import register_customer_fk, register_erase, register_export
+
+        from . import privacy
 
         # A merge moves the duplicate's device/user ids and form submissions to the survivor.
         register_customer_fk("collect.Identity", "customer")
         register_customer_fk("collect.LeadSubmission", "customer")
+        register_export("collect", privacy.customer_collect_export)
+        register_erase(privacy.customer_collect_erase)

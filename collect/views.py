@@ -6,13 +6,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors as customer_selectors
-from o2o_site.api import DomainError
+from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import Role, role_required
 
 from . import selectors, services
@@ -53,10 +53,9 @@ def source_list(request):
 def source_revoke(request, source_id: int):
     try:
         source = services.source_revoke(source_id=source_id)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Đã thu hồi khoá ghi của nguồn %(name)s.") % {"name": source.name})
+    except NotFound:
+        raise Http404(_("Không tìm thấy nguồn."))
+    messages.success(request, _("Đã thu hồi khoá ghi của nguồn %(name)s.") % {"name": source.name})
     return redirect("collect:sources")
 
 

@@ -618,12 +618,63 @@ def activities_record_bulk(*, entries: Sequence[ActivityEntry], batch_size: int 
         for e in entries
     ]
     with transaction.atomic():
-        Activity.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+        if connection.vendor == "postgresql":
+            _activities_insert_pg(rows, batch_size=batch_size)
+        else:
+            Activity.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
         for row in rows:
             models.signals.post_save.send(
                 sender=Activity, instance=row, created=True, update_fields=None, raw=False, using=connection.alias
             )
     return len(rows)
+
+
+_BULK_COLUMNS = (
+    "customer_id",
+    "kind",
+    "occurred_at",
+    "channel",
+    "store_code",
+    "summary",
+    "ref_type",
+    "ref_id",
+    "amount",
+    "campaign_id",
+    "utm",
+    "data",
+    "created_at",
+)
+
+
+def _activities_insert_pg(rows: Sequence[Activity], *, batch_size: int) -> None:
+    """One multi-row INSERT … ON CONFLICT DO NOTHING per batch, parameters built by hand: the
+    ORM's bulk_create spends most of its time preparing each field of each row (0.6 s of 1 s
+    for 2,200 rows), which an event collector turning thousands of events a second cannot pay."""
+    import json
+
+    placeholder = "(" + ", ".join(["%s"] * len(_BULK_COLUMNS)) + ")"
+    sql = f"INSERT INTO {Activity._meta.db_table} ({', '.join(_BULK_COLUMNS)}) VALUES "
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            params: list = []
+            for r in chunk:
+                params += [
+                    r.customer_id,
+                    r.kind,
+                    r.occurred_at,
+                    r.channel,
+                    r.store_code,
+                    r.summary,
+                    r.ref_type,
+                    r.ref_id,
+                    r.amount,
+                    r.campaign_id,
+                    json.dumps(r.utm, ensure_ascii=False),
+                    json.dumps(r.data, ensure_ascii=False),
+                    r.created_at,
+                ]
+            cursor.execute(sql + ", ".join([placeholder] * len(chunk)) + " ON CONFLICT DO NOTHING", params)
 
 
 # --- purchases and points --------------------------------------------------------------------
@@ -1402,10 +1453,15 @@ def links_wrap_text(
     """`text` with every http(s) link replaced by its tracked short link (our own short links
     are left as they are)."""
     base = _link_base()
+    from django.conf import settings
+
+    own = settings.SITE_URL + "/"
 
     def wrap(match: re.Match) -> str:
         url = match.group(0)
-        if url.startswith(base) or len(url) > 2000:
+        # Our own pages (voucher, pickup QR, signed confirm links) are left as they are: their
+        # flows count their own visits, and a redirect in front of a signed link adds nothing.
+        if url.startswith((base, own)) or len(url) > 2000:
             return url
         return base + link_wrap(url=url, customer=customer, message=message, campaign_id=campaign_id).token
 

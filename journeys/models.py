@@ -172,7 +172,9 @@ class DueStep(models.Model):
         verbose_name_plural = _("bước đến hạn")
         constraints = [models.UniqueConstraint(fields=["enrollment", "seq"], name="duestep_unique_seq")]
         indexes = [
-            models.Index(fields=["due_at"], condition=Q(status="pending"), name="duestep_pending_due_idx"),
+            # The tick's claim reads pending rows in (due_at, id) order: an index in exactly that
+            # order lets LIMIT stop early instead of sorting every pending row (120 ms at 100k).
+            models.Index(fields=["due_at", "id"], condition=Q(status="pending"), name="duestep_pending_due_idx"),
             models.Index(fields=["enrollment", "step_key"], name="duestep_enrollment_step_idx"),
         ]
 

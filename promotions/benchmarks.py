@@ -1,5 +1,8 @@
 """Benchmarks of the counter's hot paths.
 
+- `faults.redis_down_redeem`: redemptions per second through HTTP with Redis (cache and broker)
+  up and stopped, alternating in one run; the ratio down/up (aim >= 0.8) and failures (0).
+
 - `promotions.voucher_validate`: latency of POST /api/v1/vouchers/validate/ through the whole
   Django stack (test client, no network), with automatic promotions in play.
 - `promotions.redeem_throughput`: redemptions per second through the real HTTP path: a real
@@ -63,22 +66,25 @@ def _world(tag: str):
     return store, period
 
 
-def _vouchers(count: int, period: dict, tag: str) -> list[str]:
-    """Many single-use vouchers at once (bulk: the benchmark measures redeeming, not issuing)."""
+def _vouchers(count: int, period: dict, tag: str, customer_ids: list[int] | None = None) -> list[str]:
+    """Many single-use vouchers at once (bulk: the benchmark measures redeeming, not issuing);
+    with `customer_ids`, personal ones spread over those customers (each redemption then lands
+    on a timeline and queues a segment refresh, as in the shops)."""
     from .codes import generate_code
     from .models import Voucher
 
     rows = [
         Voucher(
             code=f"{tag[:4].upper()}{generate_code(12)}",
-            kind=Voucher.Kind.SHARED,
+            kind=Voucher.Kind.PERSONAL if customer_ids else Voucher.Kind.SHARED,
+            customer_id=customer_ids[i % len(customer_ids)] if customer_ids else None,
             discount_type="fixed",
             discount_value=50_000,
             usage_limit=1,
             store_only=True,
             **period,
         )
-        for _ in range(count)
+        for i in range(count)
     ]
     Voucher.objects.bulk_create(rows, batch_size=1000)
     return [r.code for r in rows]
@@ -225,7 +231,7 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def _start_server(port: int) -> tuple[subprocess.Popen, str]:
+def _start_server(port: int, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
     root = Path(settings.BASE_DIR)
     env = {
         **os.environ,
@@ -234,6 +240,7 @@ def _start_server(port: int) -> tuple[subprocess.Popen, str]:
         "LOG_LEVEL": "WARNING",
         "DB_CONN_MAX_AGE": "600",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **(extra_env or {}),
     }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     if gunicorn:
@@ -517,4 +524,85 @@ def redeem_inprocess_personal(ctx: BenchContext) -> dict:
         "record_activity_share_of_mean": round(timeline["seconds"] * 1000 / calls / result["mean_ms"], 3)
         if result["mean_ms"]
         else None,
+    }
+
+
+@register("faults.redis_down_redeem")
+def redis_down_redeem(ctx: BenchContext) -> dict:
+    """Redemptions per second through HTTP (gunicorn, 8 clients) with Redis — the cache of the
+    failed-code limiter and the Celery broker — up, then stopped, alternating twice, in one run.
+    Personal vouchers, so each redemption also writes a timeline entry and queues a segment
+    refresh through the outbox. Aim: down >= 0.8 x up, and 0 failures either way."""
+    from rest_framework.authtoken.models import Token
+
+    from customers.models import Customer
+    from o2o_site.testing import RedisServer
+
+    from .models import Voucher
+
+    if not shutil.which("redis-server") and not os.path.exists("/usr/bin/redis-server"):
+        return {"skipped": "needs redis-server"}
+    store, period = _world("faults")
+    tokens = []
+    for i in range(CLIENTS):
+        cashier = demo_user(f"bench-faults-cashier-{i}", f"Bench Cashier {i}", Role.CASHIER, is_staff=False)
+        store.staff.add(cashier)
+        tokens.append(Token.objects.get_or_create(user=cashier)[0].key)
+    customers = Customer.objects.bulk_create([Customer(full_name=f"Khách bench {i}") for i in range(200)])
+    customer_ids = [c.pk for c in customers]
+    per_round = max(CLIENTS * 10, ctx.n(600))
+    redis = RedisServer().start()
+    port = _free_port()
+    process, server_kind = _start_server(
+        port,
+        {"REDIS_URL": redis.url, "CELERY_BROKER_URL": redis.url, "CELERY_TASK_ALWAYS_EAGER": "false"},
+    )
+    rounds: dict[str, list] = {"up": [], "down": []}
+    failures = {"up": 0, "down": 0}
+    try:
+        warm = _vouchers(CLIENTS * 3, period, "fwm", customer_ids)
+        _parallel(lambda i, c: _http_redeem(port, tokens[i], c), [warm[i::CLIENTS] for i in range(CLIENTS)])
+        for state in ("up", "down", "up", "down"):
+            if state == "down":
+                redis.stop()
+            elif redis.process is None:
+                redis.start()
+                time.sleep(11)  # past the pauses after an outage (cache 5 s, broker 10 s)
+            codes = _vouchers(per_round, period, f"f{state[0]}", customer_ids)
+            latencies, wall, failed = _parallel(
+                lambda i, c: _http_redeem(port, tokens[i], c), [codes[i::CLIENTS] for i in range(CLIENTS)]
+            )
+            rounds[state].append((latencies, wall))
+            failures[state] += failed
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        redis.stop()
+
+    def combined(state: str) -> dict:
+        latencies = [x for lat, _w in rounds[state] for x in lat]
+        return summarize(latencies, sum(w for _l, w in rounds[state]))
+
+    up, down = combined("up"), combined("down")
+    from o2o_site.models import OutboxTask
+
+    return {
+        "clients": CLIENTS,
+        "server": server_kind,
+        "redemptions_per_round": per_round,
+        "up_throughput_per_s": up["throughput_per_s"],
+        "down_throughput_per_s": down["throughput_per_s"],
+        "down_to_up_ratio": round(down["throughput_per_s"] / up["throughput_per_s"], 3)
+        if up["throughput_per_s"]
+        else None,
+        "up_p95_ms": up["p95_ms"],
+        "down_p95_ms": down["p95_ms"],
+        "failures_up": failures["up"],
+        "failures_down": failures["down"],
+        "vouchers_used": Voucher.objects.filter(used_count=1, code__startswith="F").count(),
+        "outbox_unsent_after": OutboxTask.objects.filter(sent_at__isnull=True).count(),
+        "cpu_cores": os.cpu_count(),
     }

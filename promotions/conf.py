@@ -51,3 +51,8 @@ def batch_chunk_size() -> int:
 def batch_lease_seconds() -> int:
     """How long a bulk-issue job's lease lasts without a heartbeat (renewed with every chunk)."""
     return int(_value("PROMOTIONS_BATCH_LEASE_SECONDS", 60))
+
+
+def batch_inline_seconds() -> float:
+    """Eager mode only (no broker): how long a bulk issue may run inside the request that queued it."""
+    return float(_value("PROMOTIONS_BATCH_INLINE_SECONDS", 5))

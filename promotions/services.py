@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -438,12 +439,15 @@ def _used_detail(voucher: Voucher | None) -> tuple[str, dict]:
     if last is None:
         return "", {}
     where = last.store.name if last.store_id else last.channel_code
-    receipt = last.order_ref or f"#{last.pk}"
-    sentence = _("Mã đã được sử dụng lúc %(at)s tại %(where)s, hóa đơn %(receipt)s.") % {
-        "at": timezone.localtime(last.redeemed_at).strftime(DATETIME_FORMAT),
-        "where": where,
-        "receipt": receipt,
-    }
+    at = timezone.localtime(last.redeemed_at).strftime(DATETIME_FORMAT)
+    if last.order_ref:
+        sentence = _("Mã đã được sử dụng lúc %(at)s tại %(where)s, hóa đơn %(receipt)s.") % {
+            "at": at,
+            "where": where,
+            "receipt": last.order_ref,
+        }
+    else:  # redeemed through the API without the POS's receipt number
+        sentence = _("Mã đã được sử dụng lúc %(at)s tại %(where)s (không ghi số hóa đơn).") % {"at": at, "where": where}
     extra = {
         "used": {
             "at": last.redeemed_at.isoformat(),
@@ -932,14 +936,15 @@ def _batch_renew(batch_id: int, owner: str) -> None:
         raise LeaseLost(batch_id)
 
 
-def voucher_batch_run(*, batch_id: int, owner: str = "") -> VoucherBatch | None:
+def voucher_batch_run(*, batch_id: int, owner: str = "", deadline: float | None = None) -> VoucherBatch | None:
     """Issues the batch's vouchers under a lease, one committed chunk at a time.
 
     Each chunk is one transaction: it renews the lease (refusing to go on if another run took
     it), makes the chunk's vouchers and messages, and moves the counters and the cursor — so
     after a crash the counters equal the rows made and the next holder goes on after the
     cursor; a voucher per customer per batch is also a unique constraint. Answers the batch,
-    or None when another live run holds it.
+    or None when another live run holds it. With `deadline` (time.monotonic()), stops between
+    chunks once it passed, still holding the lease (the batch stays running) for `owner` to go on.
     """
     from channels.models import SKU, Store
 
@@ -961,6 +966,9 @@ def voucher_batch_run(*, batch_id: int, owner: str = "") -> VoucherBatch | None:
         todo = [i for i in ids if i > batch.cursor]
         chunk = conf.batch_chunk_size()
         for start in range(0, len(todo), chunk):
+            if deadline is not None and time.monotonic() >= deadline:
+                batch.refresh_from_db()
+                return batch
             _batch_chunk(batch, owner, todo[start : start + chunk], template=template, stores=stores, gift=gift)
         VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
             status=VoucherBatch.Status.DONE, finished_at=timezone.now(), lease_owner="", lease_until=None
@@ -1018,6 +1026,30 @@ def _batch_chunk(batch: VoucherBatch, owner: str, customer_ids: list[int], *, te
             skipped=F("skipped") + skipped,
             cursor=customer_ids[-1],
         )
+
+
+def voucher_batch_run_in_request(*, batch_id: int) -> VoucherBatch | None:
+    """Eager mode (no broker: the first run): what fits in PROMOTIONS_BATCH_INLINE_SECONDS (5) runs
+    here, the rest in a background thread of this process under the same lease — so the request
+    that queued a large batch still answers 202 at once."""
+    import threading
+
+    owner = f"inline-{uuid.uuid4().hex[:12]}"
+    batch = voucher_batch_run(batch_id=batch_id, owner=owner, deadline=time.monotonic() + conf.batch_inline_seconds())
+    if batch is not None and batch.status == VoucherBatch.Status.RUNNING:
+
+        def finish() -> None:
+            from django.db import connection
+
+            try:
+                voucher_batch_run(batch_id=batch_id, owner=owner)
+            except Exception:  # recorded on the batch by voucher_batch_run; a thread has nobody to tell
+                logger.exception("voucher batch %s failed in the background", batch_id)
+            finally:
+                connection.close()
+
+        threading.Thread(target=finish, name=f"voucher-batch-{batch_id}", daemon=True).start()
+    return batch
 
 
 def voucher_batches_resume(*, now: dt.datetime | None = None) -> list[int]:
@@ -1206,7 +1238,7 @@ def counter_code_check(*, store, user, code: str, customer=None, ip: str | None 
     from .selectors import voucher_customer_uses, voucher_store_ids, vouchers_by_codes
 
     code = normalize_code(code)
-    lookup_guard(user=user, ip=ip)
+    lookup_guard(user=user, ip=ip, store=store)
     voucher = vouchers_by_codes([code]).get(code) if code else None
     uses = voucher_customer_uses([voucher], customer) if voucher is not None and voucher.per_customer_limit else {}
     refused = voucher_refusal(
@@ -1221,7 +1253,7 @@ def counter_code_check(*, store, user, code: str, customer=None, ip: str | None 
     refusal = None
     if refused is not None:
         if refused[0] == "not_found":
-            lookup_failed(user=user, ip=ip)
+            lookup_failed(user=user, ip=ip, store=store)
         refusal = Refusal(code=code, error_code=refused[0], message=refused[1], voucher=voucher)
         _explain(refusal)
     return CodeCheck(code=code, voucher=voucher if refusal is None else None, refusal=refusal)

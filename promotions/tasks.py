@@ -6,16 +6,19 @@ from celery import shared_task
 
 
 @shared_task(
+    bind=True,
     name="promotions.voucher_batch_run",
     autoretry_for=(Exception,),
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=5,
 )
-def voucher_batch_run(batch_id: int) -> dict:
+def voucher_batch_run(self, batch_id: int) -> dict:
     from .services import voucher_batch_run as run
+    from .services import voucher_batch_run_in_request
 
-    batch = run(batch_id=batch_id)
+    # Eager (no broker) means inside the request that queued it: never past a few seconds there.
+    batch = voucher_batch_run_in_request(batch_id=batch_id) if self.request.is_eager else run(batch_id=batch_id)
     return {"batch": batch_id, "status": batch.status if batch else None}
 
 

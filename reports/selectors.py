@@ -408,6 +408,8 @@ def offline_conversions(
     rows = []
     for p in purchases:
         click = clicks.get(p["click_id"])
+        if click is not None and (click.data or {}).get("marketing_consent") is False:
+            continue  # collected without advertising consent: never sent to an ad platform
         ids = {**(click.data or {}), **(click.utm or {})} if click else {}
         click_id = ids.get("gclid") or ids.get("fbclid") or ids.get("ttclid") or ids.get("click_id") or ""
         mine = contacts.get(p["customer_id"], {})

@@ -51,11 +51,15 @@ class ListingPush:
     description: str = ""
     brand: str = ""
     barcode: str = ""
+    # The product text changed since the channel last acknowledged it (adapters that send
+    # content send it then, and only then).
+    content_changed: bool = False
 
     @classmethod
     def from_listing(cls, listing) -> ListingPush:
         sku = listing.sku
         return cls(
+            content_changed=listing.synced_content_version != listing.content_version,
             listing_id=listing.pk,
             sku_code=sku.code,
             external_id=listing.external_id or sku.code,

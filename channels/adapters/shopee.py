@@ -4,7 +4,9 @@ Shop API requests are signed `HMAC-SHA256(partner_key, partner_id + api_path + t
 access_token + shop_id)` (hex), passed as `sign` with partner_id/timestamp/access_token/shop_id
 in the query string. Push notifications carry `Authorization: HMAC-SHA256(partner_key,
 callback_url + "|" + body)` (hex). Prices and stock go through `/api/v2/product/update_price`
-and `/api/v2/product/update_stock`, one item (up to 50 models) per call.
+and `/api/v2/product/update_stock`, one item (up to 50 models) per call; a changed product text
+(name, description) goes first through `/api/v2/product/update_item` (images need Shopee's media
+upload and are not sent).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class ShopeeAdapter(ChannelAdapter):
     batch_size = 50
     min_interval_s = 0.1
     required = ("base_url", "partner_id", "partner_key", "shop_id", "access_token")
+    pushes_content = True
 
     def _url(self, path: str, **params) -> str:
         c = self.credentials
@@ -95,6 +98,13 @@ class ShopeeAdapter(ChannelAdapter):
         for item_id, models in by_item.items():
             try:
                 failed: dict[str, str] = {}
+                changed = next((m for m in models if m.content_changed), None)
+                if changed is not None:
+                    # One product text per item, whatever the number of its models.
+                    self._call(
+                        "/api/v2/product/update_item",
+                        {"item_id": _id(item_id), "item_name": changed.name[:120], "description": changed.description},
+                    )
                 for path, key, build in (
                     (
                         "/api/v2/product/update_price",

@@ -328,3 +328,15 @@ def test_an_online_order_prefers_the_warehouse_when_it_has_the_units(shopee, sto
     services.order_ingest(channel_code="shopee", payload=order_payload(quantity=2))
     assert _stock(sku, warehouse).reserved == 2
     assert _stock(sku, store).reserved == 0
+
+
+def test_an_order_number_drawn_twice_is_redrawn_not_refused(shopee, stocked, monkeypatch):
+    # given: the random number generator draws a number already taken, then a free one
+    stocked(5)
+    first = services.order_ingest(channel_code="shopee", payload=order_payload(external_id="SP-1")).order
+    draws = iter([first.number, first.number, "DH000000FREE01"])
+    monkeypatch.setattr(services, "_new_number", lambda: next(draws))
+    # when
+    second = services.order_ingest(channel_code="shopee", payload=order_payload(external_id="SP-2")).order
+    # then
+    assert second.number == "DH000000FREE01" and Order.objects.count() == 2

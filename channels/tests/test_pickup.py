@@ -69,7 +69,7 @@ def test_ready_sends_the_notice_with_code_and_qr_link_exactly_once(pickup, api_a
     notices = Message.objects.filter(ref_type="order", ref_id=number, idempotency_key=f"pickup-ready:{number}")
     assert notices.count() == 1
     body = notices.get().body
-    assert shown["pickup_code"] in body and "/c/" in body
+    assert shown["pickup_code"] in body and "mã QR: http" in body  # the pass link (tracked by customers)
 
 
 def test_a_pickup_goes_ready_then_collected_without_being_shipped(pickup, api_as, integration, sku, store):

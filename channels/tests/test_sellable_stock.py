@@ -156,3 +156,36 @@ def _row_versions() -> dict[str, str]:
             f"SELECT c.code, l.xmin::text FROM {Listing._meta.db_table} l JOIN {C._meta.db_table} c ON c.id = l.channel_id"
         )
         return dict(cursor.fetchall())
+
+
+def test_a_goods_receipt_of_many_skus_marks_only_the_listings_of_channels_selling_from_there(places, monkeypatch):
+    # given: the website ships from the warehouse and store A; Shopee from the warehouse
+    monkeypatch.setattr(services, "_enqueue_push", lambda *ids: None)
+    website = ChannelFactory(code="website", kind=SalesChannel.Kind.WEBSITE)
+    shopee = ChannelFactory(code="shopee", kind=SalesChannel.Kind.SHOPEE)
+    services.channel_locations_set(channel=website, locations=[places["warehouse"], places["store_a"]])
+    services.channel_locations_set(channel=shopee, locations=[places["warehouse"]])
+    skus = [SkuFactory() for _ in range(4)]
+    for sku in skus:
+        for channel in (website, shopee):
+            services.listing_upsert(sku=sku, channel=channel)
+    Listing.objects.update(
+        sync_state=Listing.SyncState.IN_SYNC,
+        synced_price=F("price"),
+        synced_quantity=F("published_quantity"),
+        synced_active=True,
+        synced_content_version=F("content_version"),
+    )
+    # when: one receipt at store A (a SKU twice), one at store B
+    marked = services.stock_receive_many(
+        location=places["store_a"], lines=[(skus[0], 2), (skus[1].pk, 1), (skus[0], 1), (skus[2], 5)]
+    )
+    idle = services.stock_receive_many(location=places["store_b"], lines=[(s, 1) for s in skus])
+    # then
+    assert (marked, idle) == (3, 0)
+    pending = set(Listing.objects.filter(sync_state="pending").values_list("sku_id", "channel__code"))
+    assert pending == {(skus[0].pk, "website"), (skus[1].pk, "website"), (skus[2].pk, "website")}
+    assert Stock.objects.get(sku=skus[0], location=places["store_a"]).on_hand == 3
+    assert services.stock_rebuild_check(sku=skus[0], location=places["store_a"])["ledger_on_hand"] == 3
+    with pytest.raises(services.InvalidInput):
+        services.stock_receive_many(location=places["store_a"], lines=[(skus[0], 0)])

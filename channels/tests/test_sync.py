@@ -250,3 +250,51 @@ def test_product_text_change_marks_only_channels_that_receive_content(lazada, we
     pending = set(Listing.objects.filter(sync_state=Listing.SyncState.PENDING).values_list("sku_id", "channel_id"))
     assert pending == {(a.pk, website.pk)}
     assert Listing.objects.get(sku=a, channel=lazada).synced_content_version is None
+
+
+def test_shopee_content_has_its_own_version_pushed_and_acknowledged(settings, shopee, warehouse):
+    # given: Shopee set up against a fake; a listing of a single-SKU item
+    with FakePlatform(respond=lambda req: {"error": "", "response": {"failure_list": []}}) as fake:
+        settings.CHANNELS_CREDENTIALS = {
+            "shopee": {"base_url": fake.url, "partner_id": "1", "partner_key": "k", "shop_id": "7", "access_token": "t"}
+        }
+        sku = SkuFactory()
+        listing = services.listing_upsert(sku=sku, channel=shopee, external_id="555")
+        services.listings_push_channel(channel_id=shopee.pk)
+        listing.refresh_from_db()
+        # then: the first push sent the text with price and stock, and the version is acknowledged
+        assert [r.path.rsplit("/", 1)[-1] for r in fake.requests] == ["update_item", "update_price", "update_stock"]
+        assert (listing.sync_state, listing.synced_content_version) == ("in_sync", listing.content_version)
+        # when: the product's name changes
+        fake.requests.clear()
+        services.product_update(product=sku.product, name="Áo thun 2026")
+        services.listings_push_channel(channel_id=shopee.pk)
+        # then: the new name went out and the new version is acknowledged
+        sent = next(r.json() for r in fake.requests if r.path.endswith("update_item"))
+        assert sent == {"item_id": 555, "item_name": "Áo thun 2026", "description": ""}
+        listing.refresh_from_db()
+        assert (listing.sync_state, listing.synced_content_version) == ("in_sync", listing.content_version)
+        # when: only the price changes, no text is sent
+        fake.requests.clear()
+        services.sku_prices_change(skus=[sku], price=250_000)
+        services.listings_push_channel(channel_id=shopee.pk)
+        assert [r.path.rsplit("/", 1)[-1] for r in fake.requests] == ["update_price", "update_stock"]
+
+
+def test_a_switched_off_channel_pauses_its_waiting_listings_and_resumes_them(lazada, lazada_fake, warehouse):
+    # given: Lazada set up, switched off with a listing waiting
+    listing = services.listing_upsert(sku=SkuFactory(), channel=lazada)
+    SalesChannel.objects.filter(pk=lazada.pk).update(is_active=False)
+    Listing.objects.filter(pk=listing.pk).update(sync_state=Listing.SyncState.PENDING)
+    # when: the periodic resend runs
+    services.sync_due_channels()
+    # then: paused, nothing sent
+    listing.refresh_from_db()
+    assert listing.sync_state == Listing.SyncState.PAUSED and not lazada_fake.requests
+    # when: switched on again
+    SalesChannel.objects.filter(pk=lazada.pk).update(is_active=True)
+    for channel_id in services.sync_due_channels():
+        services.listings_push_channel(channel_id=channel_id)
+    # then: pushed and acknowledged
+    listing.refresh_from_db()
+    assert listing.sync_state == Listing.SyncState.IN_SYNC and lazada_fake.requests

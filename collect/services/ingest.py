@@ -25,6 +25,7 @@ from o2o_site.outbox import enqueue_after_commit
 
 from .. import conf
 from ..models import RawEvent, Source
+from ..sql import raw_events_insert
 
 EVENT_TYPES = {"track", "page", "screen", "identify", "alias", "group"}
 
@@ -137,8 +138,6 @@ _MESSAGES = {
 def _check(event, forced_type: str | None, received: datetime) -> tuple[RawEvent | None, str]:
     if not isinstance(event, dict):
         return None, "invalid_event"
-    if len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) > conf.MAX_EVENT_BYTES:
-        return None, "event_too_large"
     kind = forced_type or event.get("type")
     if kind not in EVENT_TYPES:
         return None, "invalid_type"
@@ -158,18 +157,21 @@ def _check(event, forced_type: str | None, received: datetime) -> tuple[RawEvent
     if error:
         return None, error
     event["type"] = kind
-    return (
-        RawEvent(
-            message_id=message_id,
-            type=kind,
-            anonymous_id=anonymous_id,
-            user_id=user_id,
-            occurred_at=occurred_at,
-            received_at=received,
-            payload=event,
-        ),
-        "",
+    # Serialized once: for the 32 KB limit and, as is, for the INSERT.
+    text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > conf.MAX_EVENT_BYTES or len(text.encode("utf-8")) > conf.MAX_EVENT_BYTES:
+        return None, "event_too_large"
+    row = RawEvent(
+        message_id=message_id,
+        type=kind,
+        anonymous_id=anonymous_id,
+        user_id=user_id,
+        occurred_at=occurred_at,
+        received_at=received,
+        payload=event,
     )
+    row.payload_json = text
+    return row, ""
 
 
 def events_ingest(*, source: Source, data: dict, forced_type: str | None = None) -> IngestResult:
@@ -211,11 +213,11 @@ def events_ingest(*, source: Source, data: dict, forced_type: str | None = None)
         rows.append(row)
     if rows:
         with transaction.atomic():
-            created = RawEvent.objects.bulk_create(rows, ignore_conflicts=True)
+            raw_events_insert(rows)
             from ..tasks import events_process_task
 
             # Ids are known on PostgreSQL only with RETURNING, which ignore_conflicts gives up:
             # the task picks this source's pending rows instead.
             enqueue_after_commit(events_process_task, source.pk)
-        result.accepted = len(created)
+        result.accepted = len(rows)
     return result

@@ -25,6 +25,7 @@ from .. import conf
 from ..mapping import event_consent, event_map, event_traits
 from ..models import Identity, RawEvent, Source
 from ..selectors import campaign_ids_by_utm
+from ..sql import raw_events_mark
 from .identity import Stitcher, identities_known, traits_resolve
 
 logger = logging.getLogger(__name__)
@@ -229,8 +230,5 @@ def _to_timeline(rows: list[RawEvent], stitcher: Stitcher, direct: dict, sources
                 )
             )
     result.rows = activities_record_bulk(entries=entries)
-    for row in rows:
-        if row.state != RawEvent.State.WAITING:
-            row.processed_at = now
-    RawEvent.objects.bulk_update(rows, ["state", "customer_id", "processed_at", "payload"], batch_size=1000)
+    raw_events_mark(rows, now=now)
     return result

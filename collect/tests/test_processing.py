@@ -212,3 +212,16 @@ def test_one_landing_is_one_ad_click_and_later_pages_carry_the_kept_codes_only(p
     customer = customer_of()
     assert len(rows(customer, "ad_click")) == 1
     assert [a.utm.get("utm_campaign") for a in rows(customer, "web_visit")] == ["tet-2027", "tet-2027"]
+
+
+@pytest.mark.django_db
+def test_export_and_erase_cover_collected_data(post, key):
+    from customers.services import customer_erase, customer_export
+
+    post(key, [identify(anon="dev-e")])
+    customer = customer_of()
+    exported = customer_export(customer=customer)
+    assert exported["collect"]["identities"][0]["value"] == "dev-e"
+    customer_erase(customer=customer)
+    assert not Identity.objects.filter(value="dev-e").exists()
+    assert RawEvent.objects.get().payload == {}

@@ -90,3 +90,28 @@ def test_sources_screen_makes_a_key_and_shows_the_snippet(client, marketer):
 def test_sources_screen_is_for_manager_and_marketing(client, cashier):
     client.force_login(cashier)
     assert client.get("/collect/sources/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_source_list_and_screen_queries_do_not_grow_with_sources(
+    api_as, client, manager, django_assert_max_num_queries
+):
+    from collect.testing import make_source
+
+    def counts():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as api_q:
+            assert api_as(manager).get("/api/v1/collect/sources/").status_code == 200
+        client.force_login(manager)
+        with CaptureQueriesContext(connection) as screen_q:
+            assert client.get("/collect/sources/").status_code == 200
+        return len(api_q), len(screen_q)
+
+    make_source("S0")
+    counts()  # warm: the first request caches the user's roles
+    few = counts()
+    for i in range(1, 8):
+        make_source(f"S{i}")
+    assert counts() == few

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from customers.models import Activity, Customer, SegmentMembership
+from customers.models import Activity, SegmentMembership
 
 from .. import sql
 from ..models import DueStep, Enrollment, Journey
@@ -54,7 +54,13 @@ def enrollments_exit(*, enrollment_ids: Iterable[int], reason: str, now: datetim
 
 
 def journey_enter(*, journey: Journey, customer_ids: Iterable[int], now: datetime | None = None) -> int:
-    """Enters these customers into a live journey; answers how many entered (holdout included)."""
+    """Enters these customers into a live journey; answers how many entered (holdout included).
+
+    Set-based: per chunk of ids one INSERT … SELECT that applies every entry rule in SQL (live
+    profile, not inside or cooling down, not in a journey of higher priority), then one UPDATE
+    taking the newcomers out of lower-priority journeys and one INSERT … SELECT of their first
+    step. The journey row is locked, so two entries of the same journey never interleave.
+    """
     now = now or timezone.now()
     wanted = sorted({int(i) for i in customer_ids})
     if not wanted:
@@ -69,74 +75,23 @@ def journey_enter(*, journey: Journey, customer_ids: Iterable[int], now: datetim
         if locked is None or locked.status != Journey.Status.LIVE or locked.current_version is None:
             return 0
         version = locked.current_version
-        candidates: set[int] = set()
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            candidates.update(
-                Customer.objects.filter(pk__in=chunk, merged_into__isnull=True, erased_at__isnull=True).values_list(
-                    "pk", flat=True
-                )
+        cool_since = now - timedelta(days=locked.reentry_cooldown_days) if locked.allow_reentry else None
+        entered = 0
+        for start in range(0, len(wanted), sql.ENTER_CHUNK):
+            entered += sql.enrollments_insert(
+                journey=locked,
+                version_id=version.pk,
+                customer_ids=wanted[start : start + sql.ENTER_CHUNK],
+                now=now,
+                cool_since=cool_since,
             )
-        if not candidates:
+        if not entered:
             return 0
-        ids = sorted(candidates)
-        barred: set[int] = set()
-        higher = list(
-            Journey.objects.filter(status=Journey.Status.LIVE, priority__gt=locked.priority).values_list(
-                "pk", flat=True
-            )
-        )
-        lower_open: list[int] = []
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            previous = Enrollment.objects.filter(journey=locked, customer_id__in=chunk)
-            if locked.allow_reentry:
-                cool_since = now - timedelta(days=locked.reentry_cooldown_days)
-                previous = (
-                    previous.filter(status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.HOLDOUT])
-                    | previous.filter(ended_at__gte=cool_since)
-                    | previous.filter(entered_at__gte=cool_since)
-                )
-            barred.update(previous.values_list("customer_id", flat=True))
-            if higher:
-                barred.update(
-                    Enrollment.objects.filter(
-                        journey_id__in=higher,
-                        customer_id__in=chunk,
-                        status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.HOLDOUT],
-                    ).values_list("customer_id", flat=True)
-                )
-        entering = [cid for cid in ids if cid not in barred]
-        if not entering:
-            return 0
-        for start in range(0, len(entering), CHUNK):
-            chunk = entering[start : start + CHUNK]
-            lower_open.extend(
-                Enrollment.objects.filter(
-                    customer_id__in=chunk,
-                    status=Enrollment.Status.ACTIVE,
-                    journey__priority__lt=locked.priority,
-                ).values_list("pk", flat=True)
-            )
+        lower_open = sql.lower_priority_stays_of_newcomers(journey=locked, now=now)
         if lower_open:
             enrollments_exit(enrollment_ids=lower_open, reason="higher_priority", now=now)
-        rows = [
-            Enrollment(
-                journey=locked,
-                version=version,
-                customer_id=cid,
-                entered_at=now,
-                last_send_at=None,
-                is_holdout=(
-                    holdout := is_holdout(journey_id=locked.pk, customer_id=cid, percent=locked.holdout_percent)
-                ),
-                status=Enrollment.Status.HOLDOUT if holdout else Enrollment.Status.ACTIVE,
-            )
-            for cid in entering
-        ]
-        Enrollment.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
         sql.first_steps_schedule(journey_id=locked.pk, first_key=version.steps[0]["key"], now=now)
-    return len(entering)
+    return entered
 
 
 def journeys_enter_from_segments(*, now: datetime | None = None) -> int:

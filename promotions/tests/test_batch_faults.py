@@ -77,3 +77,30 @@ def test_a_batch_whose_worker_is_killed_is_finished_after_restart_once_per_custo
     took = time.monotonic() - killed_at
     print(f"killed at {stopped.issued} issued; finished {took:.1f} s after the kill (lease {LEASE_SECONDS} s)")
     assert took < LEASE_SECONDS + 60
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_large_batch_still_answers_202_at_once_and_finishes_in_the_background(
+    api_as, marketer, settings
+):
+    from customers.models import Customer
+
+    # given: eager mode (no broker), and no time at all allowed inside the request
+    settings.PROMOTIONS_BATCH_INLINE_SECONDS = 0
+    customers = Customer.objects.bulk_create([Customer(full_name=f"Khách {i}") for i in range(120)])
+    # when
+    started = time.monotonic()
+    response = api_as(marketer).post(
+        "/api/v1/voucher-batches/",
+        {"customers": [c.pk for c in customers], "discount_type": "fixed", "discount_value": 10_000, "valid_days": 7},
+        format="json",
+    )
+    answered_in = time.monotonic() - started
+    # then: 202 with where to follow it, before the work is done; the work finishes anyway
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] in ("pending", "running") and answered_in < 5
+    status_url = response["Location"]
+    assert _wait(lambda: api_as(marketer).get(status_url).json()["status"] == "done", timeout=120, step=1)
+    batch = VoucherBatch.objects.get(pk=response.json()["id"])
+    assert batch.issued == 120 == Voucher.objects.filter(batch=batch).count()

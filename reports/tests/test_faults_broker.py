@@ -36,15 +36,13 @@ def ticket(make_user, django_capture_on_commit_callbacks):
 @pytest.fixture
 def marketplace(make_user):
     from channels.models import SalesChannel
-    from channels.services import stock_receive
+    from channels.services import channel_locations_set, stock_receive
     from channels.tests.factories import ChannelFactory, SkuFactory, StoreFactory
 
-    ChannelFactory(code="shopee", name="Shopee", kind=SalesChannel.Kind.SHOPEE)
-    stock_receive(
-        sku=SkuFactory(code="AO-001", base_price=199_000),
-        location=StoreFactory(code="kho-hn", name="Kho", is_warehouse=True),
-        quantity=5,
-    )
+    shopee = ChannelFactory(code="shopee", name="Shopee", kind=SalesChannel.Kind.SHOPEE)
+    warehouse = StoreFactory(code="kho-hn", name="Kho", is_warehouse=True)
+    channel_locations_set(channel=shopee, locations=[warehouse])  # Shopee ships from the warehouse
+    stock_receive(sku=SkuFactory(code="AO-001", base_price=199_000), location=warehouse, quantity=5)
     return make_user(Role.INVENTORY, username="integration")
 
 

@@ -104,3 +104,24 @@ def test_the_campaign_report_shows_message_click_through(client, manager):
     client.force_login(manager)
     page = client.get(f"/reports/o2o/?start={date_range.start}&end={date_range.end}").content.decode()
     assert "Tin nhắn có liên kết: 1 gửi, 1 nhấp (100,0%)" in page
+
+
+def test_an_ad_click_collected_without_advertising_consent_is_not_exported(client, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    make_campaign("tet-2027")
+    _source, key = make_source("Web", Source.Kind.WEBSITE, consent_default="analytics")
+    url = "https://shop.vn/?utm_campaign=tet-2027&gclid=G-NO"
+    send(
+        client,
+        key,
+        [
+            event("page", anon="d", at=now - dt.timedelta(days=2), context={"page": {"url": url}}),
+            event("identify", anon="d", traits={"phone": "0912345678"}),
+        ],
+        django_capture_on_commit_callbacks,
+    )
+    customer = ContactPoint.objects.get(value="+84912345678").customer
+    f.order(customer, total=500_000, when=now - dt.timedelta(hours=5), store=f.store())
+    today = timezone.localdate(now)
+    rows = selectors.offline_conversions(date_range=DateRange(start=today - dt.timedelta(days=5), end=today))
+    assert rows == []

@@ -89,10 +89,13 @@ def gateways(settings, sms_server, zns_server):
 def shopee_order(customer):
     """A Shopee order (with a marketplace id) for the demo customer, ingested through channels."""
     from channels.models import Product, SalesChannel, Store
-    from channels.services import order_ingest, stock_receive
+    from channels.services import channel_locations_set, order_ingest, stock_receive
 
-    SalesChannel.objects.get_or_create(code="shopee", defaults={"name": "Shopee", "kind": SalesChannel.Kind.SHOPEE})
+    shopee, _ = SalesChannel.objects.get_or_create(
+        code="shopee", defaults={"name": "Shopee", "kind": SalesChannel.Kind.SHOPEE}
+    )
     warehouse, _ = Store.objects.get_or_create(code="kho", defaults={"name": "Kho", "is_warehouse": True})
+    channel_locations_set(channel=shopee, locations=[warehouse])  # Shopee ships from the warehouse
     product = Product.objects.create(name="Điện thoại A1")
     sku = product.skus.create(code="A1-BLK", base_price=5_000_000)
     stock_receive(sku=sku, location=warehouse, quantity=10)

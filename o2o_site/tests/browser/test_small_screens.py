@@ -49,6 +49,12 @@ NOT_SCREENS = {
     "reports:segment-vouchers": "POST only",
     "reports:segment-progress": "an htmx partial of the segment page",
     "reports:message-campaign-cancel": "POST only",
+    "customers:link": "a redirect to the tracked link's target (or the missing-link page)",
+    "collect:wire": "the Segment wire API (JSON, write key)",
+    "collect:snippet": "a script",
+    "collect:source-revoke": "POST only",
+    "collect:lead-form": "public page per campaign, walked at 360 px by collect's browser tests",
+    "collect:sources": "the sources screen (collect's own tests; not yet in this walk)",
 }
 
 # Screens whose layout the till engineer owns: expected to pass; if they fail, the lead is told.

@@ -68,6 +68,12 @@ def test_the_total_box_shows_what_it_understood_and_refuses_a_fraction(browser, 
     page.keyboard.press("Enter")  # confirm has the focus
     page.wait_for_selector("[data-testid=receipt]")
     assert page.locator("[data-testid=print]").is_visible()
+    # on paper: the receipt alone, without the form and the buttons
+    page.emulate_media(media="print")
+    assert page.locator("[data-testid=receipt]").is_visible()
+    assert "1.150.000 ₫" in page.locator("[data-testid=receipt]").inner_text()
+    assert not page.locator("#counter-form").is_visible()
+    assert not page.locator("[data-testid=print]").is_visible()
     context.close()
 
 
