@@ -12,7 +12,7 @@ XDIST ?= -n 2
 # "sent" only there). Without these, a message with no gateway is `not_configured`.
 DEMO_GATEWAYS := CUSTOMERS_SMS_ADAPTER=$${CUSTOMERS_SMS_ADAPTER:-console} CUSTOMERS_ZNS_ADAPTER=$${CUSTOMERS_ZNS_ADAPTER:-console} CUSTOMERS_EMAIL_ADAPTER=$${CUSTOMERS_EMAIL_ADAPTER:-console}
 
-.PHONY: run install install-dev migrate seed serve test lint format worker worker-only beat bench clean messages
+.PHONY: run install install-dev migrate seed serve test lint format worker worker-only beat bench clean messages fuzz
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+
+# schemathesis against a live server on PostgreSQL (scratch database o2o_fuzz), as in CI.
+fuzz: install-dev
+	scripts/api_fuzz.sh
 
 format: install-dev
 	$(VENV)/bin/ruff check --fix .

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -219,14 +220,17 @@ def listings_refresh(
     stock_t, store_t, channel_t = Stock._meta.db_table, Store._meta.db_table, SalesChannel._meta.db_table
     chloc_t = ChannelLocation._meta.db_table
     where, params = [], []
-    if listings is not None:
-        sql, more = listings.values("pk").query.sql_with_params()
-        where.append(f"{t}.id IN ({sql})")
-        params += list(more)
-    if skus is not None:
-        sql, more = skus.values("pk").query.sql_with_params()
-        where.append(f"{t}.sku_id IN ({sql})")
-        params += list(more)
+    try:
+        if listings is not None:
+            sql, more = listings.values("pk").query.sql_with_params()
+            where.append(f"{t}.id IN ({sql})")
+            params += list(more)
+        if skus is not None:
+            sql, more = skus.values("pk").query.sql_with_params()
+            where.append(f"{t}.sku_id IN ({sql})")
+            params += list(more)
+    except EmptyResultSet:  # e.g. pk__in=[]: Django knows no row can match and builds no SQL
+        return 0
     ids: list[int] = []
     if sku_ids is not None:
         ids = sorted(set(sku_ids))
@@ -502,6 +506,8 @@ def listings_price_set(
         raise InvalidInput(fields={"markup_percent": [_("Phần trăm cộng thêm từ 0 đến 500.")]})
     with transaction.atomic():
         ids = list(listings.values_list("pk", flat=True))
+        if not ids:
+            raise InvalidInput(fields={"ids": [_("Không có tin đăng nào với các mã này.")]})
         target = Listing.objects.filter(pk__in=ids)
         if price_override is not None:
             target.update(price_override=price_override)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -92,6 +94,13 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
+
+
+def timeout_message() -> str:
+    return str(_("Yêu cầu mất quá nhiều thời gian, vui lòng thử lại hoặc thu hẹp phạm vi."))
+
+
 _CODES = {
     status.HTTP_400_BAD_REQUEST: "invalid",
     status.HTTP_401_UNAUTHORIZED: "not_authenticated",
@@ -118,6 +127,15 @@ def exception_handler(exc, context):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = "; ".join(exc.messages) if not fields else str(_("Dữ liệu không hợp lệ."))
         return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("too_large", _("Nội dung gửi lên quá lớn.")), status=413)
+    if isinstance(exc, DataError):
+        # The database refused a value the serializers let through (out of range, too long):
+        # the client's input, not our fault. Logged so the missing validation gets added.
+        logger.warning("DataError answered as 400: %s", exc)
+        return Response(error_body("invalid", _("Giá trị nằm ngoài phạm vi cho phép.")), status=400)
+    if isinstance(exc, DatabaseOperationalError) and getattr(exc.__cause__, "pgcode", None) == QUERY_CANCELED:
+        return Response(error_body("timeout", timeout_message()), status=503)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -138,6 +156,10 @@ def exception_handler(exc, context):
     else:
         detail = getattr(exc, "detail", None)
         message = str(detail) if detail is not None else str(exc)
+        if isinstance(exc, exceptions.NotAuthenticated):
+            message = str(_("Cần đăng nhập hoặc gửi token (Authorization: Token …)."))
+        elif isinstance(exc, exceptions.AuthenticationFailed):
+            message = str(_("Thông tin xác thực không hợp lệ: {detail}")).format(detail=message)
         extra = {}
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             extra["retry_after"] = int(exc.wait)

@@ -44,3 +44,33 @@ def check_periodic() -> dict:
         return periodic_health()
     except Exception as exc:  # reported, not raised
         return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+
+
+# What `/healthz` runs: name → function returning {"ok": bool, ...details}. CHECKS decide up or
+# down (503); DEGRADING_CHECKS (late background work) only make the staff answer "degraded".
+# Other apps add theirs with `register_check` in AppConfig.ready().
+CHECKS: dict = {"database": check_database, "broker": check_broker}
+DEGRADING_CHECKS: dict = {"periodic": check_periodic}
+
+
+def register_check(name: str, check, *, degrading: bool = False) -> None:
+    (DEGRADING_CHECKS if degrading else CHECKS)[name] = check
+
+
+def _run(check) -> dict:
+    try:
+        return check()
+    except Exception as exc:  # reported, not raised: the endpoint must answer
+        return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+
+
+def run_checks() -> tuple[str, dict]:
+    """("ok" | "degraded" | "unavailable", {name: result}); a check that raises counts as failed
+    and never stops the others. Degrading checks are skipped when the node is down anyway."""
+    results = {name: _run(check) for name, check in CHECKS.items()}
+    if not all(result.get("ok") for result in results.values()):
+        results.update({name: {"ok": False, "skipped": True} for name in DEGRADING_CHECKS})
+        return "unavailable", results
+    results.update({name: _run(check) for name, check in DEGRADING_CHECKS.items()})
+    degraded = not all(results[name].get("ok") for name in DEGRADING_CHECKS)
+    return ("degraded" if degraded else "ok"), results

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "csp",
     "o2o_site",
     "customers",
     "channels",
@@ -71,6 +72,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "o2o_site.middleware.PermissionsPolicyMiddleware",
+    "o2o_site.middleware.RejectMalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "o2o_site.middleware.VietnameseByDefaultMiddleware",
@@ -82,10 +86,40 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "o2o_site.middleware.StatementTimeoutMiddleware",
     "o2o_site.middleware.MissingObjectIs404Middleware",
     # Last, as django-axes asks: it turns a lockout into the answer o2o_site.auth gives.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp) on every answer: scripts only from our own static files —
+# no inline script or on* handler anywhere (behaviour lives in static/js/app.js and the apps'
+# static JS). Inline *styles* stay allowed: htmx injects its indicator style, a few templates and
+# the vendored API docs use style attributes. Nothing from other hosts (the screens work offline).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy on every answer (o2o_site.middleware.PermissionsPolicyMiddleware): the
+# back office uses none of these browser features.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=(), browsing-topics=()"
+)
+
+# Requests no endpoint can accept (o2o_site.middleware.RejectMalformedRequestMiddleware).
+MAX_URL_LENGTH = env_int("MAX_URL_LENGTH", 4096)  # path + query string, in characters
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)  # Django's default, 2.5 MB
 
 ROOT_URLCONF = "o2o_site.urls"
 
@@ -121,10 +155,14 @@ DATABASES = {
 # database costs one failed check, not a failed request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 0)  # set by wsgi.py for web processes
 if IS_POSTGRES:
     # OLTP: PostgreSQL's JIT once spent 809 of 834 ms compiling one listings UPDATE on stale
     # statistics; no query of this application runs long enough to repay it.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    pg_options = ["-c jit=off"]
+    if DB_STATEMENT_TIMEOUT_MS > 0:
+        pg_options.append(f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}")
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", " ".join(pg_options))
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -223,9 +261,11 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF answers 401 with the first class's WWW-Authenticate ("Token") when the
+    # credentials are missing or bad; with session first it could only answer 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "o2o_site.api.Pagination",
@@ -234,10 +274,16 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "o2o_site.schema.AutoSchema",
     "EXCEPTION_HANDLER": "o2o_site.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "o2o_site.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)  # o2o_site.parsers.JSONParser
 SPECTACULAR_SETTINGS = {
     "TITLE": "O2O back office API",
     "DESCRIPTION": "Customers, channels, promotions and support of an omnichannel retailer.",
@@ -248,6 +294,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The error body on every operation, and times as the API writes them (o2o_site/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "o2o_site.schema.postprocess_error_responses",
+    ],
     # Several models have a "status" or "channel" field with different choices: name each set.
     "ENUM_NAME_OVERRIDES": {
         "ContactChannelEnum": "customers.models.ContactChannel",
@@ -255,6 +306,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "support.models.Ticket.Status",
         "OrderStatusEnum": "channels.models.Order.Status",
         "VoucherStatusEnum": "promotions.models.Voucher.Status",
+        "SourceKindEnum": "collect.models.Source.Kind",
     },
 }
 

@@ -1,4 +1,6 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -6,10 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .api import NotFound, error_body
-from .health import check_broker, check_database, check_periodic
+from .api import NotFound
+from .errors import error_response, too_large_message
+from .health import run_checks
 from .navigation import items_for
-from .roles import ROLE_HOME, Role, primary_role, role_required
+from .roles import ROLE_HOME, Role, has_role, primary_role, role_required
 
 
 @login_required
@@ -32,33 +35,49 @@ def dashboard(request):
 @never_cache
 @require_GET
 def healthz(request):
-    checks = {"database": check_database(), "broker": check_broker()}
-    healthy = all(c["ok"] for c in checks.values())
-    # Late background work degrades the answer (staff detail) without failing the node.
-    checks["periodic"] = check_periodic() if healthy else {"ok": False, "skipped": True}
-    state = "ok" if checks["periodic"]["ok"] else "degraded"
-    return JsonResponse({"status": state if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+    """`ok` (200) or `unavailable` (503) for anyone, e.g. a load balancer. Signed-in staff also
+    get each check's details (database vendor, timings, errors, late periodic work) and
+    `degraded` when background work is late (still 200: the node serves)."""
+    status, checks = run_checks()
+    code = 503 if status == "unavailable" else 200
+    if not _is_staff(request):
+        return JsonResponse({"status": "unavailable" if code == 503 else "ok"}, status=code)
+    return JsonResponse({"status": status, **checks}, status=code)
 
 
-def _wants_json(request) -> bool:
-    return request.path.startswith("/api/")
+def _is_staff(request) -> bool:
+    """Signed-in staff (admin access, or the Manager role), read without failing: the session lives in the database that may be down."""
+    try:
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated and (user.is_staff or has_role(user, Role.MANAGER)))
+    except DatabaseError:
+        return False
+
+
+# Django's error handlers: the error body under /api/, the Vietnamese page elsewhere.
+
+
+def handler400(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return error_response(request, status=413, code="too_large", message=too_large_message())
+    return error_response(request, status=400, code="malformed", message=_("Yêu cầu không hợp lệ."))
+
+
+def handler403(request, exception=None):
+    return error_response(
+        request, status=403, template="403.html", code="permission_denied", message=_("Bạn không có quyền.")
+    )
 
 
 def handler404(request, exception=None):
     # A selector's NotFound carries a sentence for people; Django's own Http404 text is for developers.
     message = exception.message if isinstance(exception, NotFound) else ""
-    if _wants_json(request):
-        return JsonResponse(error_body("not_found", message or _("Không tìm thấy địa chỉ này.")), status=404)
-    return render(request, "404.html", {"message": message}, status=404)
+    return error_response(
+        request, status=404, template="404.html", code="not_found", message=message or _("Không tìm thấy địa chỉ này.")
+    )
 
 
 def handler500(request):
-    if _wants_json(request):
-        return JsonResponse(error_body("server_error", "Lỗi máy chủ, vui lòng thử lại."), status=500)
-    return render(request, "500.html", status=500)
-
-
-def handler403(request, exception=None):
-    if _wants_json(request):
-        return JsonResponse(error_body("permission_denied", "Bạn không có quyền."), status=403)
-    return render(request, "403.html", status=403)
+    return error_response(
+        request, status=500, template="500.html", code="server_error", message=_("Lỗi máy chủ, vui lòng thử lại.")
+    )

@@ -1,5 +1,7 @@
 import django_filters
 
+from o2o_site import filters
+
 from ..models import SKU, CheckIn, Listing, Order, Product, SalesChannel, Stock, Store
 
 
@@ -58,8 +60,8 @@ class ListingFilter(django_filters.FilterSet):
 class OrderFilter(django_filters.FilterSet):
     channel = django_filters.CharFilter(field_name="channel__code")
     store = django_filters.CharFilter(field_name="store__code")
-    placed_from = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
-    placed_to = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
+    placed_from = filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
+    placed_to = filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
     external_id = django_filters.CharFilter()
 
     class Meta:
@@ -69,8 +71,8 @@ class OrderFilter(django_filters.FilterSet):
 
 class CheckInFilter(django_filters.FilterSet):
     store = django_filters.CharFilter(field_name="store__code")
-    occurred_from = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_to = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_from = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_to = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = CheckIn

@@ -162,6 +162,8 @@ class ListingListApi(generics.ListAPIView):
     filterset_class = filters.ListingFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no database needed
+            return Listing.objects.none()
         return selectors.listing_list()
 
     @extend_schema(request=s.ListingIn, responses={201: s.ListingOut})

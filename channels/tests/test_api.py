@@ -137,6 +137,13 @@ def test_listing_list_query_count_and_bulk_price(api_as, inventory_user, lazada,
     assert {row["price"] for row in client.get("/api/v1/listings/?channel=lazada").json()["results"][:5]} == {99_000}
 
 
+@pytest.mark.parametrize("ids", [[999_999], [2**63], [-1]])
+def test_listing_price_with_unknown_ids_is_400_naming_ids(api_as, inventory_user, ids):
+    response = api_as(inventory_user).post("/api/v1/listings/price/", {"ids": ids, "price_override": 1}, format="json")
+    assert response.status_code == 400
+    assert "ids" in response.json()["error"]["fields"]
+
+
 def test_checkin_api_by_cashier_in_own_store(api_as, cashier, store):
     store.staff.add(cashier)
     client = api_as(cashier)

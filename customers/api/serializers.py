@@ -46,7 +46,7 @@ class CustomerListOutputSerializer(serializers.Serializer):
     order_count = serializers.IntegerField()
     lifetime_value = serializers.IntegerField()
     points_balance = serializers.IntegerField()
-    last_purchase_at = serializers.DateTimeField()
+    last_purchase_at = serializers.DateTimeField(allow_null=True)
     segments = serializers.SerializerMethodField()
 
     def get_phone(self, customer) -> str:
@@ -76,13 +76,13 @@ class ConsentStateOutputSerializer(serializers.Serializer):
 
 
 class CustomerDetailOutputSerializer(CustomerListOutputSerializer):
-    birthday = serializers.DateField()
+    birthday = serializers.DateField(allow_null=True)
     gender = serializers.CharField()
     district = serializers.CharField()
     city = serializers.CharField()
     source = serializers.CharField()
     lead_score = serializers.IntegerField()
-    first_purchase_at = serializers.DateTimeField()
+    first_purchase_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     erased = serializers.SerializerMethodField()
     contact_points = serializers.SerializerMethodField()

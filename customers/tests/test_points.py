@@ -94,3 +94,58 @@ def test_points_never_go_negative_under_concurrent_spends():
     assert len(ok) == 3 and len(refused) == 5
     assert Customer.objects.get(pk=customer.pk).points_balance == 1
     assert sum(PointsEntry.objects.filter(customer=customer).values_list("points", flat=True)) == 1
+
+
+@pytest.mark.django_db
+def test_points_adjust_repeated_with_the_same_reference_returns_the_first_entry(api_as, manager, customer):
+    # given a manager's adjustment with a reference
+    client = api_as(manager)
+    body = {"action": "adjust", "points": 5, "reason": "Bù điểm", "reference": "CS-1"}
+    first = client.post(f"/api/v1/customers/{customer.pk}/points/", body, format="json")
+    # when the same request is sent again
+    again = client.post(f"/api/v1/customers/{customer.pk}/points/", body, format="json")
+    # then it answers the first entry and adds nothing
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert points_balance(customer) == 5
+
+
+@pytest.mark.django_db
+def test_points_adjust_same_reference_other_points_is_409(api_as, manager, customer):
+    client = api_as(manager)
+    url = f"/api/v1/customers/{customer.pk}/points/"
+    client.post(url, {"action": "adjust", "points": 5, "reason": "Bù", "reference": "CS-2"}, format="json")
+    clash = client.post(url, {"action": "adjust", "points": -3, "reason": "Bù", "reference": "CS-2"}, format="json")
+    assert clash.status_code == 409
+    assert clash.json()["error"]["code"] == "reference_reused"
+    assert points_balance(customer) == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_points_adjust_same_reference_in_parallel_credits_once():
+    # given: 6 managers' screens posting the same correction at the same moment
+    customer = customer_resolve(full_name="Điều chỉnh đua", phone="0977000222").customer
+    workers = 6
+    barrier = threading.Barrier(workers)
+    ids, errors = [], []
+
+    def adjust():
+        try:
+            barrier.wait(timeout=10)
+            ids.append(points_adjust(customer=customer, points=4, reason="Bù", reference="RACE-1").pk)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=adjust) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then one entry, credited once, every caller got it
+    assert not errors
+    assert len(set(ids)) == 1 and len(ids) == workers
+    assert Customer.objects.get(pk=customer.pk).points_balance == 4

@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -35,7 +35,20 @@ class JourneyListApi(APIView):
     permission_classes = [HasRole]
     allowed_roles = ROLES
 
-    @extend_schema(responses={200: s.JourneyOutput(many=True)})
+    @extend_schema(
+        operation_id="journeys_list",
+        responses={
+            200: inline_serializer(
+                "PaginatedJourneyOutputList",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": s.JourneyOutput(many=True),
+                },
+            )
+        },
+    )
     def get(self, request):
         wanted = request.query_params.get("status", "")
         qs = selectors.journey_list(status=wanted if wanted in Journey.Status.values else "")
@@ -81,7 +94,7 @@ class JourneyActionApi(APIView):
         "archive": lambda journey, user: services.journey_archive(journey=journey),
     }
 
-    @extend_schema(request=None, responses={200: s.JourneyOutput})
+    @extend_schema(operation_id="journeys_action", request=None, responses={200: s.JourneyOutput})
     def post(self, request, journey_id: int, action: str):
         if action not in self.actions:
             raise NotFound(_("Không có thao tác này."))

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from o2o_site import filters
 from o2o_site.api import DomainError
 from o2o_site.client_ip import client_ip
 from o2o_site.roles import HasRole, Role
@@ -149,7 +150,7 @@ class RedemptionVoidApi(APIView):
 
 class VoucherFilter(django_filters.FilterSet):
     code = django_filters.CharFilter(method="filter_code")
-    valid_at = django_filters.IsoDateTimeFilter(method="filter_valid_at")
+    valid_at = filters.IsoDateTimeFilter(method="filter_valid_at")
 
     class Meta:
         model = Voucher
@@ -304,7 +305,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
 
 
 class PromotionFilter(django_filters.FilterSet):
-    active_at = django_filters.IsoDateTimeFilter(method="filter_active_at")
+    active_at = filters.IsoDateTimeFilter(method="filter_active_at")
 
     class Meta:
         model = Promotion

@@ -4,6 +4,8 @@ role, and CallPostOrRole lets it run only the call endpoints' CTI actions."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
@@ -62,20 +64,11 @@ class CallPostOrRole(BasePermission):
         return HasRole().has_permission(request, view)
 
 
-try:  # the OpenAPI schema names the CTI token as a security scheme of the call endpoints
-    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+class CtiTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the CTI token (same header and prefix as staff tokens)."""
 
-    class CtiTokenScheme(OpenApiAuthenticationExtension):
-        target_class = "support.api.auth.CtiTokenAuthentication"
-        name = "ctiToken"
+    target_class = CtiTokenAuthentication
+    name = "ctiTokenAuth"
 
-        def get_security_definition(self, auto_schema):
-            return {
-                "type": "apiKey",
-                "in": "header",
-                "name": "Authorization",
-                "description": "CTI token: `Token cti_…` (manage.py cti_token_create). Calls and call status only.",
-            }
-
-except ImportError:  # drf-spectacular not installed
-    pass
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")

@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from o2o_site import filters
+
 from ..models import CallLog, Ticket
 
 
@@ -15,8 +17,8 @@ class TicketFilter(django_filters.FilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     is_open = django_filters.BooleanFilter(method="filter_open")
-    created_after = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.DateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:
@@ -47,7 +49,7 @@ class CallFilter(django_filters.FilterSet):
     agent = django_filters.NumberFilter(field_name="agent_id")
     customer = django_filters.NumberFilter(field_name="customer_id")
     ticket = django_filters.NumberFilter(field_name="ticket_id")
-    started_after = django_filters.DateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_after = filters.DateTimeFilter(field_name="started_at", lookup_expr="gte")
 
     class Meta:
         model = CallLog
