@@ -134,6 +134,17 @@ def checkin_list(*, user=None) -> QuerySet[CheckIn]:
     return checkins
 
 
+def goals_channels(*, year: int) -> tuple[list[SalesChannel], SalesChannel | None]:
+    """Every channel for the goals screen, and the one to open on: the first that has goals in
+    `year` (else the first channel), so the screen never opens on an empty table by default."""
+    channels = list(SalesChannel.objects.order_by("code"))
+    with_goals = set(
+        ChannelGoal.objects.filter(month__year=year).values_list("channel_id", flat=True).distinct().order_by()
+    )
+    default = next((c for c in channels if c.pk in with_goals), channels[0] if channels else None)
+    return channels, default
+
+
 def goals_vs_actual(*, channel: SalesChannel, year: int) -> list[dict]:
     """Twelve rows: the month's goal next to its actual revenue, orders and new customers."""
     goals = {g.month.month: g for g in ChannelGoal.objects.filter(channel=channel, month__year=year)}
