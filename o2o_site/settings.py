@@ -135,7 +135,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Vietnam first: Vietnamese screens, Vietnamese time, whole-VND money.
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is the project's catalogue (makemessages writes there); o2o_site/django_messages/ only
+# rewords Django's own messages in Vietnamese, and makemessages leaves it alone.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "o2o_site" / "django_messages"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
