@@ -8,13 +8,16 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Kênh bán hàng")
 
     def ready(self) -> None:
-        from o2o_site import navigation
+        from o2o_site import dashboard, navigation
         from o2o_site.celery import register_periodic
         from o2o_site.roles import Role
+
+        from . import selectors
 
         navigation.register(_("Đồng bộ kênh"), "channels:sync-status", [Role.MANAGER, Role.INVENTORY], order=30)
         navigation.register(_("Đơn hàng"), "channels:orders", [Role.MANAGER, Role.INVENTORY], order=31)
         navigation.register(_("Mục tiêu kênh"), "channels:goals", [Role.MANAGER, Role.MARKETING], order=32)
+        dashboard.register("channels", selectors.dashboard_headlines, [Role.MANAGER], order=10)
         register_periodic("channels-sync-due", "channels.sync_due", 60.0)
         register_periodic("channels-inbound-due", "channels.inbound_due", 60.0)
         self._register_with_customers()

@@ -178,6 +178,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- API ----------------------------------------------------------------------------------
+# django-filter's empty choice reads as a word on every filter form, never "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("Tất cả")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

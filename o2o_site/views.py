@@ -2,11 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .api import NotFound, error_body
+from .dashboard import headlines_for
 from .health import check_broker, check_database
 from .navigation import items_for
 from .roles import ROLE_HOME, Role, primary_role, role_required
@@ -26,7 +28,12 @@ def home(request):
 
 @role_required(Role.MANAGER, Role.MARKETING)
 def dashboard(request):
-    return render(request, "o2o_site/dashboard.html", {"shortcuts": items_for(request.user)})
+    """Today's headline figures (for a manager), then the screens the user may open."""
+    return render(
+        request,
+        "o2o_site/dashboard.html",
+        {"headlines": headlines_for(request.user), "shortcuts": items_for(request.user), "today": timezone.localdate()},
+    )
 
 
 @never_cache

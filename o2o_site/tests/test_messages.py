@@ -82,3 +82,11 @@ def test_djangos_own_form_messages_read_as_proper_vietnamese(data, expected):
     shown = [m for errors in form.errors.values() for m in errors]
     assert expected in shown
     assert "Nhập một số tổng thể." not in shown and "Null characters are not allowed." not in shown
+
+
+def test_filter_forms_say_all_instead_of_dashes():
+    from promotions.filters import VoucherScreenFilter
+
+    html = str(VoucherScreenFilter().form["status"])
+    assert "---------" not in html
+    assert "Tất cả" in html
