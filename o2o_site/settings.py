@@ -166,6 +166,10 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL and CELERY_TASK_ALWAYS_EAGER:
+    # Eager tasks still open a (lazy) producer: with no URL kombu warns "No hostname was supplied.
+    # Reverting to default 'localhost'" on every first run. The in-memory transport says the truth.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
@@ -235,6 +239,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # 4xx answers are the client's business (and a 403 would print a traceback); 5xx stay.
         "django.request": {"level": "ERROR"},
+        # In-process (eager) tasks would print a "Task … succeeded" line each on the dev console.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .. import conf
 
 logger = logging.getLogger("channels.adapters")
+_SAID_NOT_CONFIGURED: set[str] = set()
 
 
 class AdapterError(Exception):
@@ -134,7 +135,15 @@ class ChannelAdapter:
     def push_listings(self, items: Sequence[ListingPush]) -> dict[int, str | None]:
         """Pushes price and stock; returns {listing_id: None on success, else the error}."""
         if not self.configured:
-            logger.info("channel %s not configured: %d listings logged, not sent", self.channel.code, len(items))
+            # Said once per channel and process (the demo pushes hundreds of batches); the rest at DEBUG.
+            level = logging.DEBUG if self.channel.code in _SAID_NOT_CONFIGURED else logging.INFO
+            _SAID_NOT_CONFIGURED.add(self.channel.code)
+            logger.log(
+                level,
+                "channel %s not configured: listings are kept here, not sent (%d now)",
+                self.channel.code,
+                len(items),
+            )
             return {item.listing_id: None for item in items}
         return self._push(items)
 
