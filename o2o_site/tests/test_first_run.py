@@ -26,7 +26,9 @@ def console():
     return out.getvalue(), logs.getvalue()
 
 
-def test_the_seed_console_lists_every_demo_account_in_one_language_without_noise_and_analyses(console, django_user_model):
+def test_the_seed_console_lists_every_demo_account_in_one_language_without_noise_and_analyses(
+    console, django_user_model
+):
     stdout, logs = console
     # every account that can log in is in the table: each store's cashier, both agents, the leads
     from channels.models import Store
