@@ -8,8 +8,11 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # -n 2 (pytest-xdist) suits a 2-core machine; override with XDIST= to run in one process.
 XDIST ?= -n 2
+# `make run` has no SMS/ZNS/e-mail accounts: messages are written to the console log (and say
+# "sent" only there). Without these, a message with no gateway is `not_configured`.
+DEMO_GATEWAYS := CUSTOMERS_SMS_ADAPTER=$${CUSTOMERS_SMS_ADAPTER:-console} CUSTOMERS_ZNS_ADAPTER=$${CUSTOMERS_ZNS_ADAPTER:-console} CUSTOMERS_EMAIL_ADAPTER=$${CUSTOMERS_EMAIL_ADAPTER:-console}
 
-.PHONY: run install install-dev migrate seed serve test lint format worker bench clean messages
+.PHONY: run install install-dev migrate seed serve test lint format worker worker-only beat bench clean messages
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,12 +34,12 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 serve: install
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_GATEWAYS) $(PY) manage.py runserver $(HOST):$(PORT)
 
 run: seed
 	@echo ""
 	@echo "O2O back office: http://$(HOST):$(PORT)/   (log in with a demo account above)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_GATEWAYS) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev
 	@scripts/ensure_chromium.sh
@@ -47,13 +50,23 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# One machine, one worker: the worker with beat embedded. In production run beat ONCE
+# (`make beat`, one process for the whole site) and as many `make worker-only` as needed:
+# two beats would queue every periodic job twice.
 worker: install
 	$(VENV)/bin/celery -A o2o_site worker --beat --loglevel=INFO
+
+worker-only: install
+	$(VENV)/bin/celery -A o2o_site worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A o2o_site beat --loglevel=INFO
 
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)

@@ -16,6 +16,7 @@ from . import services
 from .models import (
     SKU,
     ChannelGoal,
+    ChannelLocation,
     CheckIn,
     InboundEvent,
     Listing,
@@ -45,11 +46,29 @@ class StoreAdmin(admin.ModelAdmin):
         )
 
 
+class ChannelLocationInline(admin.TabularInline):
+    model = ChannelLocation
+    extra = 0
+    fields = ["location", "position"]
+    verbose_name_plural = _("Kho xuất hàng (kênh chỉ công bố và giữ hàng ở các kho này, theo thứ tự)")
+
+
 @admin.register(SalesChannel)
 class SalesChannelAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "is_online", "is_active"]
     list_filter = ["kind", "is_online", "is_active"]
     search_fields = ["code", "name"]
+    inlines = [ChannelLocationInline]
+
+    def save_related(self, request, form, formsets, change):
+        # The inline rows are written through the service so the channel's listings republish.
+        super().save_related(request, form, formsets, change)
+        channel = form.instance
+        rows = ChannelLocation.objects.filter(channel=channel).select_related("location").order_by("position", "pk")
+        try:
+            services.channel_locations_set(channel=channel, locations=[row.location for row in rows])
+        except DomainError as exc:
+            messages.error(request, exc.message + " " + " ".join(str(e) for errs in exc.fields.values() for e in errs))
 
 
 class SkuInline(admin.TabularInline):

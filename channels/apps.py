@@ -17,9 +17,14 @@ class ChannelsConfig(AppConfig):
         navigation.register(_("Đồng bộ kênh"), "channels:sync-status", [Role.MANAGER, Role.INVENTORY], order=30)
         navigation.register(_("Đơn hàng"), "channels:orders", [Role.MANAGER, Role.INVENTORY], order=31)
         navigation.register(_("Mục tiêu kênh"), "channels:goals", [Role.MANAGER, Role.MARKETING], order=32)
+        navigation.register(
+            _("Nhận tại cửa hàng"), "channels:pickups", [Role.MANAGER, Role.CASHIER, Role.INVENTORY], order=33
+        )
         dashboard.register("channels", selectors.dashboard_headlines, [Role.MANAGER], order=10)
         register_periodic("channels-sync-due", "channels.sync_due", 60.0)
         register_periodic("channels-inbound-due", "channels.inbound_due", 60.0)
+        register_periodic("channels-pickups-release", "channels.pickups_release_due", 900.0)
+        register_periodic("channels-orders-backfill", "channels.orders_backfill_due", 600.0)
         self._register_with_customers()
 
     def _register_with_customers(self) -> None:

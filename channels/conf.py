@@ -70,3 +70,24 @@ def channel_credentials(channel) -> dict:
         if env and key not in configured:
             configured[key] = env
     return configured
+
+
+def pickup_promise_minutes() -> int:
+    """How soon after the order a pickup must be ready at the store (the countdown the store sees)."""
+    return _int("CHANNELS_PICKUP_PROMISE_MINUTES", 120)
+
+
+def pickup_hold_days() -> int:
+    """Days a ready pickup waits for the customer before its units go back to stock."""
+    return _int("CHANNELS_PICKUP_HOLD_DAYS", 3)
+
+
+def backfill_first_days() -> int:
+    """How far back a channel's first backfill looks (no watermark yet)."""
+    return _int("CHANNELS_BACKFILL_FIRST_DAYS", 3)
+
+
+def backfill_overlap_seconds() -> int:
+    """Each run re-reads this much before the watermark: late-indexed orders are not missed
+    (ingesting an order twice changes nothing)."""
+    return _int("CHANNELS_BACKFILL_OVERLAP_SECONDS", 300)

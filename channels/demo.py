@@ -80,7 +80,7 @@ def seed(out) -> None:
 def _seed(out) -> None:
     rng = random.Random(4)  # same demo every run
     stores, warehouse = _stores(out)
-    channels = _channels(stores)
+    channels = _channels(stores, warehouse)
     if not Product.objects.exists():
         _catalogue(rng, stores + [warehouse])
         out(f"  {Product.objects.count()} sản phẩm, {SKU.objects.count()} SKU")
@@ -99,7 +99,8 @@ def _seed(out) -> None:
             _orders(rng, channels, stores, out)
         for channel_id in services.sync_due_channels():
             services.listings_push_channel(channel_id=channel_id)
-        _demo_sync_trouble(channels)
+    # No channel has credentials in the demo: its listings say "not configured", never "in sync".
+    services.listings_sync_states_reconcile()
     if not CheckIn.objects.exists():
         _checkins(rng, stores)
     year = timezone.localdate().year
@@ -144,13 +145,16 @@ def _stores(out):
     return stores, warehouse
 
 
-def _channels(stores):
+def _channels(stores, warehouse):
     channels = {}
     for code, name, kind, online in CHANNELS:
-        settings = {"location": WAREHOUSE[0]} if online else {}
-        channels[code], _ = SalesChannel.objects.get_or_create(
-            code=code, defaults={"name": name, "kind": kind, "is_online": online, "adapter_settings": settings}
+        channels[code], created = SalesChannel.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": kind, "is_online": online}
         )
+        if created and online:
+            # Online channels ship from the warehouse; the website and app also from the stores.
+            extra = stores if code in ("website", "app") else []
+            services.channel_locations_set(channel=channels[code], locations=[warehouse, *extra])
     Store.objects.filter(pk__in=[s.pk for s in stores], sales_channel__isnull=True).update(
         sales_channel=channels["pos"]
     )
@@ -210,16 +214,6 @@ def _catalogue(rng, locations):
                 )
     Stock.objects.bulk_create(stock, batch_size=2000)
     StockMovement.objects.bulk_create(moves, batch_size=2000)
-
-
-def _demo_sync_trouble(channels):
-    """A few listings that a real marketplace would refuse, so the sync screen has something to show."""
-    for code, error in (
-        ("shopee", "error_param: Giá sau giảm thấp hơn mức Shopee cho phép"),
-        ("lazada", "ApiCallLimit: vượt giới hạn gọi API"),
-    ):
-        ids = list(Listing.objects.filter(channel=channels[code]).order_by("pk").values_list("pk", flat=True)[:3])
-        Listing.objects.filter(pk__in=ids).update(sync_state=Listing.SyncState.FAILED, attempts=5, last_error=error)
 
 
 def _demo_customers():

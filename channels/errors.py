@@ -39,3 +39,40 @@ class StoreNotAllowed(DomainError):
     code = "store_not_allowed"
     status_code = 403
     default_message = _("Bạn không được phân công tại cửa hàng này.")
+
+
+class NoFulfilmentLocation(InsufficientStock):
+    code = "no_fulfilment_location"
+    default_message = _("Kênh chưa khai báo kho xuất hàng.")
+
+
+class AlreadyListed(Conflict):
+    code = "already_listed"
+    default_message = _("SKU này đã được đăng trên kênh.")
+
+
+class PickupNotFound(NotFound):
+    code = "not_found"
+    default_message = _("Không tìm thấy đơn với mã nhận hàng này.")
+
+
+class WrongStore(DomainError):
+    code = "wrong_store"
+    status_code = 422
+    default_message = _("Mã nhận hàng thuộc cửa hàng khác.")
+
+
+class AlreadyCollected(Conflict):
+    code = "already_collected"
+    default_message = _("Đơn đã được khách nhận.")
+
+
+class PickupNotReady(Conflict):
+    code = "not_ready"
+    default_message = _("Đơn chưa sẵn sàng để giao cho khách.")
+
+
+class TooManyReturned(DomainError):
+    code = "too_many"
+    status_code = 422
+    default_message = _("Số lượng trả nhiều hơn số đã bán.")

@@ -36,6 +36,17 @@ class CheckInForm(forms.Form):
     full_name = forms.CharField(label=_("Họ tên (không bắt buộc)"), max_length=200, required=False)
 
 
+class CheckInConfirmForm(forms.Form):
+    challenge = forms.CharField(max_length=32, widget=forms.HiddenInput)
+    code = forms.RegexField(
+        label=_("Mã xác nhận (6 số)"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("Mã xác nhận gồm 6 chữ số.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
 class GoalsForm(forms.Form):
     channel = forms.ModelChoiceField(
         SalesChannel.objects.order_by("code"),

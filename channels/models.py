@@ -63,6 +63,16 @@ class SalesChannel(models.Model):
     # Adapter settings that are not secrets (shop id, region, batch size). Secrets: settings/env.
     adapter_settings = models.JSONField(_("cấu hình kết nối"), default=dict, blank=True)
 
+    # The locations the channel sells from (warehouse, ship-from-store…), in the order an
+    # order's units are taken; a listing publishes only their stock. None: the channel publishes 0.
+    fulfilment_locations = models.ManyToManyField(
+        Store,
+        through="ChannelLocation",
+        blank=True,
+        related_name="fulfilling_channels",
+        verbose_name=_("kho xuất hàng"),
+    )
+
     class Meta:
         verbose_name = _("kênh bán")
         verbose_name_plural = _("kênh bán")
@@ -72,12 +82,47 @@ class SalesChannel(models.Model):
         return self.name
 
 
+class ChannelLocation(models.Model):
+    """A location a channel fulfils from; `position` is the order reservations take units in."""
+
+    channel = models.ForeignKey(
+        SalesChannel, on_delete=models.CASCADE, related_name="locations", verbose_name=_("kênh"), db_index=False
+    )  # the unique (channel, location) index serves it
+    location = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="channel_locations", verbose_name=_("kho/cửa hàng")
+    )
+    position = models.PositiveSmallIntegerField(_("thứ tự lấy hàng"), default=0)
+
+    class Meta:
+        verbose_name = _("kho xuất hàng của kênh")
+        verbose_name_plural = _("kho xuất hàng của kênh")
+        ordering = ["channel", "position", "location"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "location"],
+                name="channel_location_unique",
+                violation_error_message=_("Kho/cửa hàng này đã được gắn với kênh này."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}→{self.location_id}"
+
+
 class Product(models.Model):
     name = models.CharField(_("tên"), max_length=300)
     description = models.TextField(_("mô tả"), blank=True)
     brand = models.CharField(_("thương hiệu"), max_length=100, blank=True)
     category = models.CharField(_("danh mục"), max_length=100, blank=True)
     launch_date = models.DateField(_("ngày ra mắt"), null=True, blank=True)
+    # What catalogue feeds need (Google/Facebook refuse an item without an image or a page).
+    image_url = models.URLField(_("ảnh sản phẩm (URL)"), max_length=500, blank=True)
+    web_url = models.URLField(
+        _("trang sản phẩm trên website"),
+        max_length=500,
+        blank=True,
+        help_text=_("Để trống: dùng trang sản phẩm công khai của hệ thống."),
+    )
     is_active = models.BooleanField(_("đang bán"), default=True)
     # Bumped on every change of what a channel shows (name, description, brand…): listings
     # compare it with the version they last pushed.
@@ -205,9 +250,14 @@ class Listing(models.Model):
     """
 
     class SyncState(models.TextChoices):
-        IN_SYNC = "in_sync", _("Đã đồng bộ")
+        # The channel has no credentials (or takes no catalogue): nothing is sent, never "in sync".
+        NOT_CONFIGURED = "not_configured", _("Chưa cấu hình")
         PENDING = "pending", _("Chờ đồng bộ")
+        # Only after the channel acknowledged exactly the price/stock/content we hold now.
+        IN_SYNC = "in_sync", _("Đã đồng bộ")
         FAILED = "failed", _("Lỗi")
+        # The channel is switched off: changes wait until it is back.
+        PAUSED = "paused", _("Tạm dừng")
 
     # No separate FK indexes: the unique (sku, channel) and the (channel, state, next) indexes
     # serve those lookups, and every index costs on each of the 500k rows a price change rewrites.
@@ -233,7 +283,7 @@ class Listing(models.Model):
     synced_content_version = models.PositiveIntegerField(null=True, blank=True)
     synced_active = models.BooleanField(null=True, blank=True)
     sync_state = models.CharField(
-        _("trạng thái đồng bộ"), max_length=10, choices=SyncState.choices, default=SyncState.PENDING
+        _("trạng thái đồng bộ"), max_length=20, choices=SyncState.choices, default=SyncState.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("số lần thử"), default=0)
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
@@ -278,6 +328,9 @@ class Order(models.Model):
         PENDING = "pending", _("Chờ xác nhận")
         CONFIRMED = "confirmed", _("Đã xác nhận")
         PACKED = "packed", _("Đã đóng gói")
+        # Click & collect: picked at the store, waiting for the customer; then handed over.
+        READY_FOR_PICKUP = "ready_for_pickup", _("Sẵn sàng chờ khách nhận")
+        COLLECTED = "collected", _("Khách đã nhận tại cửa hàng")
         SHIPPED = "shipped", _("Đã giao vận chuyển")
         DELIVERED = "delivered", _("Đã giao")
         CANCELLED = "cancelled", _("Đã hủy")
@@ -311,7 +364,7 @@ class Order(models.Model):
     cashier = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.PENDING)
     fulfilment = models.CharField(_("hình thức"), max_length=10, choices=Fulfilment.choices, default=Fulfilment.SHIP)
     stock_state = models.CharField(max_length=10, choices=StockState.choices, default=StockState.NONE)
     subtotal = MoneyField(_("tạm tính (₫)"), default=0)
@@ -324,6 +377,10 @@ class Order(models.Model):
     reference = models.CharField(_("tham chiếu"), max_length=100, blank=True)
     idempotency_key = models.CharField(max_length=100, blank=True)
     buyer = models.JSONField(_("người mua"), default=dict, blank=True)
+    # Click & collect: the code the customer shows at the counter (set when the order is ready).
+    pickup_code = models.CharField(_("mã nhận hàng"), max_length=12, blank=True)
+    ready_at = models.DateTimeField(_("sẵn sàng lúc"), null=True, blank=True)
+    collected_at = models.DateTimeField(_("khách nhận lúc"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -349,6 +406,13 @@ class Order(models.Model):
                 name="order_total_gte_0",
                 violation_error_message=_("Tổng tiền của đơn không thể âm."),
             ),
+            # A pickup code answers one order: the counter looks orders up by it.
+            models.UniqueConstraint(
+                fields=["pickup_code"],
+                condition=~models.Q(pickup_code=""),
+                name="order_unique_pickup_code",
+                violation_error_message=_("Mã nhận hàng này đã thuộc về một đơn khác."),
+            ),
         ]
         indexes = [
             models.Index(fields=["channel", "status", "placed_at"], name="order_chan_status_at"),
@@ -357,6 +421,12 @@ class Order(models.Model):
             # `order_find` matches our number case-insensitively (UPPER(number) = UPPER(q)):
             # without this the unique index on `number` is useless and every lookup scans.
             models.Index(Upper("number"), name="order_number_upper"),
+            # The store's pickup task list: its open pickup orders by status.
+            models.Index(
+                fields=["store", "status", "placed_at"],
+                condition=models.Q(fulfilment="pickup"),
+                name="order_pickup_store_status",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -391,6 +461,48 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku_code} × {self.quantity}"
+
+
+class OrderReturn(models.Model):
+    """Goods of an order brought back, at any store: where they went and in what state."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns", verbose_name=_("đơn hàng"))
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="returns", verbose_name=_("cửa hàng nhận"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phiếu trả hàng")
+        verbose_name_plural = _("phiếu trả hàng")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}@{self.store_id}"
+
+
+class OrderReturnLine(models.Model):
+    class Condition(models.TextChoices):
+        SELLABLE = "sellable", _("Bán lại được")
+        DAMAGED = "damaged", _("Hư hỏng")
+
+    order_return = models.ForeignKey(OrderReturn, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("số lượng"))
+    condition = models.CharField(_("tình trạng"), max_length=10, choices=Condition.choices)
+
+    class Meta:
+        verbose_name = _("dòng trả hàng")
+        verbose_name_plural = _("dòng trả hàng")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0),
+                name="returnline_quantity_gt_0",
+                violation_error_message=_("Số lượng trả phải lớn hơn 0."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} × {self.quantity} ({self.condition})"
 
 
 class InboundEvent(models.Model):
@@ -430,6 +542,31 @@ class InboundEvent(models.Model):
         return f"{self.channel_id}/{self.shop_id}/{self.event_id}"
 
 
+class OrderBackfill(models.Model):
+    """Where a channel's order backfill stands: orders updated up to `watermark` were pulled.
+
+    A run claims the row with a lease (`leased_until`, a conditional UPDATE) so two workers
+    never pull the same window; a failed run leaves the watermark where it was.
+    """
+
+    channel = models.OneToOneField(
+        SalesChannel, on_delete=models.CASCADE, related_name="backfill", verbose_name=_("kênh")
+    )
+    watermark = models.DateTimeField(_("đã lấy đơn cập nhật đến"), null=True, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(_("chạy lần cuối"), null=True, blank=True)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    orders_seen = models.PositiveIntegerField(_("số đơn đã xem"), default=0)
+    orders_created = models.PositiveIntegerField(_("số đơn bổ sung"), default=0)
+
+    class Meta:
+        verbose_name = _("lấy bù đơn hàng")
+        verbose_name_plural = _("lấy bù đơn hàng")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} ≤ {self.watermark}"
+
+
 class CheckIn(models.Model):
     """An offline action: a customer showed up at a store (QR scan, Wi-Fi login, POS, consultation)."""
 
@@ -437,10 +574,18 @@ class CheckIn(models.Model):
         QR = "qr", _("Quét mã QR")
         WIFI = "wifi", _("Đăng nhập Wi-Fi")
         POS = "pos", _("Nhận diện tại quầy")
+        PICKUP = "pickup", _("Nhận hàng đặt trực tuyến")
         CONSULTATION = "consultation", _("Tư vấn")
 
+    # Null while the visitor has not confirmed their phone (public QR page): the visit counts,
+    # but no profile is created or enriched until the one-time code comes back.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="checkins", verbose_name=_("khách hàng")
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="checkins",
+        verbose_name=_("khách hàng"),
     )
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("cửa hàng"))
     method = models.CharField(_("cách thức"), max_length=15, choices=Method.choices)
@@ -449,6 +594,7 @@ class CheckIn(models.Model):
     utm = models.JSONField(_("UTM"), default=dict, blank=True)
     note = models.CharField(_("ghi chú"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    confirmed_at = models.DateTimeField(_("khách xác nhận số lúc"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lượt ghé cửa hàng")

@@ -53,3 +53,19 @@ def inbound_due() -> int:
     for pk in ids:
         services.inbound_event_process(event_id=pk)
     return len(ids)
+
+
+@shared_task(name="channels.pickups_release_due")
+def pickups_release_due() -> int:
+    """Ready pickups not collected within the hold days go back to stock (periodic)."""
+    from . import services
+
+    return services.pickups_release_uncollected()
+
+
+@shared_task(name="channels.orders_backfill_due")
+def orders_backfill_due() -> dict:
+    """Pulls what webhooks missed, per marketplace, from each one's watermark (periodic)."""
+    from . import services
+
+    return {r.channel: {"seen": r.seen, "created": r.created, "error": r.error} for r in services.orders_backfill_due()}

@@ -18,6 +18,7 @@ from o2o_site.money import format_vnd
 from . import selectors, services
 from .forms import CsvImportForm
 from .models import (
+    AccessLog,
     BlockedIdentifier,
     ConsentEvent,
     ConsentState,
@@ -396,3 +397,25 @@ class SegmentAdmin(admin.ModelAdmin):
     def members(self, obj):
         url = reverse("admin:customers_customer_changelist") + f"?segment={obj.code}"
         return format_html('<a href="{}">{}</a>', url, obj.member_count)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Read-only: the access log is append-only (services insert; nobody edits or deletes)."""
+
+    list_display = ["at", "user", "action", "source", "customer_id", "query", "ip"]
+    list_filter = ["action", "source"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "query", "=customer_id"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AccessLog._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -29,8 +29,9 @@ def message_max_attempts() -> int:
 
 
 def sms_adapter() -> str:
-    """`console` (default, logs only) or `http` (the generic HTTP SMS gateway)."""
-    return _get("CUSTOMERS_SMS_ADAPTER", "console")
+    """`http` (the generic HTTP SMS gateway), `console` (logs only: `make run`), or unset: no
+    gateway, messages are `not_configured`."""
+    return _get("CUSTOMERS_SMS_ADAPTER", "none")
 
 
 def sms_gateway_url() -> str:
@@ -46,8 +47,8 @@ def sms_sender() -> str:
 
 
 def zns_adapter() -> str:
-    """`console` (default) or `zalo` (Zalo ZNS API)."""
-    return _get("CUSTOMERS_ZNS_ADAPTER", "console")
+    """`zalo` (Zalo ZNS API), `console` (logs only: `make run`), or unset: not configured."""
+    return _get("CUSTOMERS_ZNS_ADAPTER", "none")
 
 
 def zns_url() -> str:
@@ -59,9 +60,29 @@ def zns_access_token() -> str:
 
 
 def email_adapter() -> str:
-    """`console` (default) or `django` (Django's email backend)."""
-    return _get("CUSTOMERS_EMAIL_ADAPTER", "console")
+    """`django` (Django's email backend), `console` (logs only: `make run`), or unset: not configured."""
+    return _get("CUSTOMERS_EMAIL_ADAPTER", "none")
 
 
 def http_timeout() -> float:
     return float(_get("CUSTOMERS_HTTP_TIMEOUT", "10"))
+
+
+def otp_ttl_seconds() -> int:
+    """How long a one-time code sent by SMS/ZNS stays valid (5 minutes by default)."""
+    return max(30, int(_get("CUSTOMERS_OTP_TTL_SECONDS", "300")))
+
+
+def otp_max_attempts() -> int:
+    """Wrong tries allowed on one code before it is refused even when right."""
+    return max(1, int(_get("CUSTOMERS_OTP_MAX_ATTEMPTS", "5")))
+
+
+def otp_per_phone_per_hour() -> int:
+    """Codes sent to one phone in an hour, at most (so a form cannot flood someone's phone)."""
+    return max(1, int(_get("CUSTOMERS_OTP_PER_PHONE_PER_HOUR", "5")))
+
+
+def link_days() -> int:
+    """How long a tracked link `/l/<token>` in a message keeps working."""
+    return int(_get("CUSTOMERS_LINK_DAYS", "90"))

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ContactChannel, ContactKind, Lifecycle, Purpose
+from .models import AccessLog, ContactChannel, ContactKind, Lifecycle, Purpose
 
 
 class CustomerSearchForm(forms.Form):
@@ -50,3 +50,22 @@ class ContactAddForm(forms.Form):
 
 class CsvImportForm(forms.Form):
     file = forms.FileField(label=_("Tệp CSV"))
+
+
+class AccessLogFilterForm(forms.Form):
+    """Filters of the Manager's access-log screen; every field optional."""
+
+    user = forms.CharField(label=_("Người xem (tên đăng nhập)"), required=False, max_length=150)
+    customer = forms.IntegerField(label=_("Mã khách hàng"), required=False, min_value=1, max_value=2**62)
+    action = forms.ChoiceField(
+        label=_("Thao tác"), required=False, choices=[("", _("Tất cả"))] + AccessLog.Action.choices
+    )
+    source = forms.CharField(label=_("Màn hình / endpoint"), required=False, max_length=100)
+    since = forms.DateField(label=_("Từ ngày"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Đến ngày"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", _("Ngày kết thúc phải sau ngày bắt đầu."))
+        return data

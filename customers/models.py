@@ -376,7 +376,9 @@ class Message(models.Model):
         # No gateway is configured for this channel: nothing was sent, and the screens say so.
         NOT_CONFIGURED = "not_configured", _("Chưa cấu hình kênh gửi")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    # Null only for a one-time code sent to a phone that no profile holds yet (a check-in
+    # confirming a new phone): the profile is created only once the code comes back.
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
     channel = models.CharField(_("kênh"), max_length=10, choices=ContactChannel.choices)
     purpose = models.CharField(_("mục đích"), max_length=20, choices=Purpose.choices)
     to_address = models.CharField(_("gửi tới"), max_length=254, blank=True)
@@ -527,3 +529,120 @@ class SegmentMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment_id}:{self.customer_id}"
+
+
+class OneTimeCode(models.Model):
+    """A short-lived code sent to a phone to prove the person in front of us holds it.
+
+    Only a salted hash of the code is stored; a code is used once (`used_at`, set by a guarded
+    UPDATE) and refused after `max_attempts` wrong tries or past `expires_at`.
+    """
+
+    class Purpose(models.TextChoices):
+        POINTS_SPEND = "points_spend", _("Dùng điểm tại quầy")
+        CHECKIN = "checkin", _("Xác nhận số điện thoại khi check-in")
+
+    public_id = models.CharField(_("mã phiên"), max_length=32, unique=True)
+    purpose = models.CharField(_("mục đích"), max_length=20, choices=Purpose.choices)
+    phone = models.CharField(_("số điện thoại"), max_length=20)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="one_time_codes"
+    )
+    code_hash = models.CharField(max_length=128, editable=False)
+    context = models.JSONField(_("ngữ cảnh"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần nhập sai"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("số lần nhập tối đa"), default=5)
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    used_at = models.DateTimeField(_("dùng lúc"), null=True, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mã xác nhận một lần")
+        verbose_name_plural = _("mã xác nhận một lần")
+        indexes = [models.Index(fields=["phone", "-created_at"], name="otp_phone_recent_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attempts__lte=models.F("max_attempts")),
+                name="otp_attempts_capped",
+                violation_error_message=_("Đã hết số lần nhập mã cho phép."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccessLog(models.Model):
+    """Who looked at which customer, when, and from which screen or endpoint. Append-only.
+
+    Written by `customers.services.access_record` only (an INSERT); the admin is read-only and a
+    database trigger on PostgreSQL refuses UPDATE and DELETE, as the personal-data rules expect a
+    record of processing that its subjects cannot edit. Not moved on merge and kept on erasure:
+    it records what was seen, under the id that was seen.
+    """
+
+    class Action(models.TextChoices):
+        LOOKUP = "lookup", _("Tra cứu")
+        PROFILE = "profile", _("Xem hồ sơ")
+        COUNTER = "counter", _("Tra cứu tại quầy")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("người xem")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("khách hàng"),
+    )
+    action = models.CharField(_("thao tác"), max_length=10, choices=Action.choices)
+    source = models.CharField(_("màn hình / endpoint"), max_length=100)
+    query = models.CharField(_("từ khoá tra cứu"), max_length=200, blank=True)
+    result_ids = models.JSONField(_("khách hàng hiện ra"), default=list, blank=True)
+    ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    at = models.DateTimeField(_("lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("nhật ký truy cập dữ liệu khách hàng")
+        verbose_name_plural = _("nhật ký truy cập dữ liệu khách hàng")
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="accesslog_recent_idx"),
+            models.Index(fields=["customer", "-at"], name="accesslog_customer_idx"),
+            models.Index(fields=["user", "-at"], name="accesslog_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.customer_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TrackedLink(models.Model):
+    """A link the product sent to a customer, behind the short redirect `/l/<token>`: a click
+    lands on the customer's timeline (kind link_click) tied to its message and campaign."""
+
+    token = models.CharField(max_length=16, unique=True)
+    url = models.URLField(_("đường dẫn gốc"), max_length=2000)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tracked_links")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="links", verbose_name=_("tin nhắn")
+    )
+    campaign_id = models.BigIntegerField(_("chiến dịch"), null=True, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    click_count = models.PositiveIntegerField(_("số lần nhấp"), default=0)
+    first_clicked_at = models.DateTimeField(_("nhấp lần đầu"), null=True, blank=True)
+    last_clicked_at = models.DateTimeField(_("nhấp gần nhất"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("liên kết theo dõi")
+        verbose_name_plural = _("liên kết theo dõi")
+        indexes = [
+            models.Index(
+                fields=["campaign_id"], condition=Q(campaign_id__isnull=False), name="tracked_link_campaign_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.token

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "customers.change_consenttext",
         "customers.change_segment",
         "customers.add_segment",
+        "customers.view_accesslog",
     ],
     Role.MARKETING: [*_VIEW, "customers.view_consenttext", "customers.change_segment", "customers.add_segment"],
     Role.AGENT: ["customers.view_customer", "customers.view_activity", "customers.view_consentstate"],

@@ -17,6 +17,7 @@ from o2o_site.phones import normalize_phone
 from o2o_site.text import fold
 
 from .models import (
+    AccessLog,
     Activity,
     ConsentEvent,
     ConsentState,
@@ -90,8 +91,11 @@ def _search_filter(q: str) -> Q | None:
         condition |= Q(pk=int(q))  # a customer number typed into the search box
     if "@" in q or _PHONEISH.match(q):
         return condition
+    words = [word for word in fold(q).split(" ") if word]
+    if not words:  # emoji, Chinese text, `ß`: nothing a folded name could contain, so no name match
+        return condition
     name = Q()
-    for word in fold(q).split(" "):
+    for word in words:
         name &= Q(search_name__contains=word)
     return condition | name
 
@@ -256,8 +260,16 @@ def messages_for_ref(ref_type: str, ref_id) -> list[Message]:
 
 
 def customer_messages(customer, limit: int = 10) -> list[Message]:
-    """The latest messages sent to a customer, with their delivery status."""
-    return list(Message.objects.filter(customer_id=customer.pk).order_by("-created_at", "-pk")[:limit])
+    """The latest messages sent to a customer, with their delivery status and the clicks on
+    their tracked links (`link_count`, `link_clicks`), in one query."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import Coalesce
+
+    return list(
+        Message.objects.filter(customer_id=customer.pk)
+        .annotate(link_count=Count("links"), link_clicks=Coalesce(Sum("links__click_count"), 0))
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def customer_primary_phone(customer) -> str:
@@ -383,3 +395,184 @@ def customer_export_data(customer: Customer) -> dict:
             for m in SegmentMembership.objects.filter(customer=customer).select_related("segment").order_by("joined_at")
         ],
     }
+
+
+# --- the counter: one customer, identified, masked ------------------------------------------
+
+
+def mask_phone(e164: str) -> str:
+    """`+84943123000` → `0943 *** 000`: enough for the customer to recognise, not to copy."""
+    value = e164 or ""
+    national = "0" + value[3:] if value.startswith("+84") else value
+    if len(national) < 8:
+        return "***"
+    return f"{national[:4]} *** {national[-3:]}"
+
+
+def mask_name(full_name: str) -> str:
+    """`Nguyễn Văn An` → `N. V. An`: the given name the cashier greets, initials for the rest."""
+    words = (full_name or "").split()
+    if not words:
+        return ""
+    return " ".join([f"{w[0]}." for w in words[:-1]] + [words[-1]])
+
+
+@dataclass(frozen=True)
+class CounterCustomer:
+    """What a counter may see of a customer: no e-mail, no address, no purchase history."""
+
+    id: int
+    display_name: str
+    phone_masked: str
+    points_balance: int
+
+
+def customer_counter_lookup(*, phone: str = "", member_code: str = "") -> list[CounterCustomer]:
+    """The customer(s) whose exact phone or genuine member code is in front of the cashier.
+
+    Never a partial match and never a list of strangers: a phone answers the live profiles that
+    hold exactly that number (rarely more than one), a member code its one profile.
+    """
+    from .verification import member_code_customer_id
+
+    queryset = Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
+    typed = ""
+    if member_code:
+        customer_id = member_code_customer_id(member_code)
+        if customer_id is None:
+            return []
+        queryset = queryset.filter(pk=customer_id)
+    else:
+        parsed = normalize_phone(phone)
+        if not parsed.ok:
+            return []
+        typed = parsed.e164
+        queryset = queryset.filter(
+            pk__in=ContactPoint.objects.filter(kind=ContactKind.PHONE, value=parsed.e164, is_blocked=False).values(
+                "customer_id"
+            )
+        )
+    found = []
+    for customer in customers_with_contacts(queryset.order_by("pk"))[:3]:
+        phones = [p.value for p in customer.live_contacts if p.kind == ContactKind.PHONE]
+        shown = typed or (phones[0] if phones else "")
+        found.append(
+            CounterCustomer(
+                id=customer.pk,
+                display_name=mask_name(customer.full_name),
+                phone_masked=mask_phone(shown),
+                points_balance=customer.points_balance,
+            )
+        )
+    return found
+
+
+# --- access log -----------------------------------------------------------------------------
+
+
+def access_log_filters(cleaned: dict) -> dict:
+    """The access-log screen's form data → `access_log_list` arguments (dates as Vietnam days)."""
+    import datetime as dt
+
+    def day_start(day):
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min)) if day else None
+
+    until = cleaned.get("until")
+    user_id = None
+    if cleaned.get("user"):
+        from django.contrib.auth import get_user_model
+
+        user_id = (
+            get_user_model().objects.filter(username=cleaned["user"].strip()).values_list("pk", flat=True).first() or 0
+        )
+    return {
+        "user_id": user_id,
+        "customer_id": cleaned.get("customer"),
+        "action": cleaned.get("action") or "",
+        "source": (cleaned.get("source") or "").strip(),
+        "since": day_start(cleaned.get("since")),
+        "until": day_start(until + dt.timedelta(days=1)) if until else None,
+    }
+
+
+def access_log_list(
+    *,
+    user_id: int | None = None,
+    customer_id: int | None = None,
+    action: str = "",
+    source: str = "",
+    since=None,
+    until=None,
+) -> QuerySet[AccessLog]:
+    """The access log, newest first, with the viewer fetched (for the Manager's screen)."""
+    queryset = AccessLog.objects.select_related("user")
+    if user_id is not None:
+        queryset = queryset.filter(user_id=user_id)
+    if customer_id:
+        queryset = queryset.filter(customer_id=customer_id)
+    if action:
+        queryset = queryset.filter(action=action)
+    if source:
+        queryset = queryset.filter(source=source)
+    if since:
+        queryset = queryset.filter(at__gte=since)
+    if until:
+        queryset = queryset.filter(at__lt=until)
+    return queryset.order_by("-at", "-id")
+
+
+def link_clicks_for_messages(message_ids) -> dict[int, int]:
+    """message id → clicks on its tracked links (one query), for the messages screens."""
+    from django.db.models import Sum
+
+    from .models import TrackedLink
+
+    rows = (
+        TrackedLink.objects.filter(message_id__in=list(message_ids))
+        .values("message_id")
+        .annotate(clicks=Sum("click_count"))
+        .order_by()
+    )
+    return {r["message_id"]: int(r["clicks"] or 0) for r in rows}
+
+
+def link_click_through(*, ref_type: str = "", ref_ids=None, campaign_ids=None, since=None, until=None) -> dict:
+    """Click-through of sent messages, keyed by the message's ref_id (ref_ids given) or by the
+    links' campaign id (those of `campaign_ids`, or every campaign when None):
+    {key: {"messages": sent, "clicked": messages with a click, "rate": %}}.
+    Two queries, whatever the number of keys."""
+    from django.db.models import Count, Exists, OuterRef
+
+    from .models import TrackedLink
+
+    if ref_ids is not None:
+        key = "ref_id"
+        messages = Message.objects.filter(ref_type=ref_type, ref_id__in=[str(r) for r in ref_ids])
+    else:
+        key = "campaign"
+        links = TrackedLink.objects.filter(message_id=OuterRef("pk"), campaign_id__isnull=False)
+        if campaign_ids is not None:
+            links = links.filter(campaign_id__in=list(campaign_ids))
+        messages = Message.objects.filter(Exists(links)).annotate(
+            campaign=TrackedLink.objects.filter(message_id=OuterRef("pk")).values("campaign_id")[:1]
+        )
+    if since is not None:
+        messages = messages.filter(created_at__gte=since)
+    if until is not None:
+        messages = messages.filter(created_at__lt=until)
+    clicked = TrackedLink.objects.filter(message_id=OuterRef("pk"), first_clicked_at__isnull=False)
+    rows = (
+        messages.annotate(was_clicked=Exists(clicked))
+        .values(key)
+        .annotate(sent=Count("pk"), clicked=Count("pk", filter=Q(was_clicked=True)))
+        .order_by()
+    )
+    out = {}
+    for r in rows:
+        k = r[key]
+        out[int(k) if key == "campaign" else str(k)] = {
+            "messages": r["sent"],
+            "clicked": r["clicked"],
+            "rate": round(100 * r["clicked"] / r["sent"], 1) if r["sent"] else 0.0,
+        }
+    return out

@@ -7,16 +7,24 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import Role, has_role, role_required
 
 from . import selectors, services
-from .forms import ConsentForm, ContactAddForm, CustomerSearchForm
+from .access import access_log_request
+from .forms import AccessLogFilterForm, ConsentForm, ContactAddForm, CustomerSearchForm
 from .models import Activity
 
 STAFF = (Role.MANAGER, Role.MARKETING, Role.AGENT)
+
+
+# Manager and Marketing list and filter the base; an agent finds a customer by searching
+# (3+ characters, at most 20 answers, no further pages, no bulk listing).
+LIST_ROLES = (Role.MANAGER, Role.MARKETING)
+SEARCH_MIN_LENGTH = 3
+SEARCH_CAP = 20
 
 
 @role_required(*STAFF)
@@ -24,10 +32,23 @@ def customer_list(request):
     form = CustomerSearchForm(request.GET or None, segments=selectors.segments_active())
     filters = form.cleaned_data if form.is_valid() else {}
     queryset = selectors.customers_with_contacts(selectors.customer_search_queryset(**filters))
+    query_text = (filters.get("q") or "").strip()
+    search_only = not has_role(request.user, *LIST_ROLES)
+    if search_only:
+        queryset = list(queryset[:SEARCH_CAP]) if len(query_text) >= SEARCH_MIN_LENGTH else []
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    if query_text:
+        access_log_request(request, "lookup", query=query_text, result_ids=[c.pk for c in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "title": _("Khách hàng")}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "title": _("Khách hàng"),
+        "search_only": search_only,
+        "needs_query": search_only and len(query_text) < SEARCH_MIN_LENGTH,
+    }
     template = "customers/_results.html" if request.htmx and not request.htmx.boosted else "customers/list.html"
     return render(request, template, context)
 
@@ -39,6 +60,7 @@ def customer_detail(request, pk: int):
         return redirect("customers:detail", pk=customer.pk)
     if request.htmx and request.GET.get("part") == "timeline":
         return render(request, "customers/_timeline.html", _timeline_context(request, customer))
+    access_log_request(request, "profile", customer=customer)
     return render(request, "customers/detail.html", _detail_context(request, customer))
 
 
@@ -47,6 +69,9 @@ def customer_detail(request, pk: int):
 def customer_consent(request, pk: int):
     customer = _or_404(selectors.customer_get, pk)
     form = ConsentForm(request.POST)
+    if form.is_valid() and form.cleaned_data["granted"] and not has_role(request.user, Role.MANAGER):
+        # The agent on the phone records a withdrawal; a grant needs the evidence a manager holds.
+        form.add_error("granted", _("Chỉ quản lý (có bằng chứng) được ghi nhận khách đồng ý."))
     if form.is_valid():
         try:
             text = selectors.consent_texts_current().get(form.cleaned_data["purpose"])
@@ -76,6 +101,18 @@ def customer_contact_add(request, pk: int):
             return redirect("customers:detail", pk=customer.pk)
     context = _detail_context(request, selectors.customer_profile(customer.pk), contact_form=form)
     return render(request, "customers/detail.html", context, status=400)
+
+
+@role_required(Role.MANAGER)
+def access_log(request):
+    """Who looked at which customer, when, from which screen (the Manager's view of the log)."""
+    form = AccessLogFilterForm(request.GET or None)
+    filters = selectors.access_log_filters(form.cleaned_data) if form.is_valid() else {}
+    page = Paginator(selectors.access_log_list(**filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "title": _("Nhật ký truy cập khách hàng")}
+    return render(request, "customers/access_log.html", context)
 
 
 def _timeline_context(request, customer) -> dict:
@@ -113,3 +150,13 @@ def _or_404(selector, pk):
         return selector(pk)
     except NotFound:
         raise Http404(_("Không tìm thấy khách hàng."))
+
+
+@require_GET
+def link_redirect(request, token: str):
+    """`/l/<token>`: a tracked link in a message. Counts the click and forwards; an unknown or
+    expired token gets a friendly page (404), never an error."""
+    url = services.link_click(token=token)
+    if url is None:
+        return render(request, "customers/link_missing.html", {"title": _("Liên kết không còn dùng được")}, status=404)
+    return redirect(url)

@@ -107,10 +107,13 @@ _CODES = {
 def exception_handler(exc, context):
     """DRF hook: every error leaves as the one error body."""
     if isinstance(exc, DomainError):
-        return Response(
+        response = Response(
             error_body(exc.code, exc.message, exc.fields, **exc.extra),
             status=exc.status_code,
         )
+        if exc.extra.get("retry_after"):
+            response["Retry-After"] = str(int(exc.extra["retry_after"]))
+        return response
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = "; ".join(exc.messages) if not fields else str(_("Dữ liệu không hợp lệ."))

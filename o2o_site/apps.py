@@ -7,7 +7,10 @@ class O2OSiteConfig(AppConfig):
     verbose_name = "O2O back office"
 
     def ready(self) -> None:
+        from .celery import register_periodic
         from .roles import roles_sync
+
+        register_periodic("o2o_site.outbox_drain", "o2o_site.outbox_drain", 30)
 
         # Roles are data: the groups and their permissions follow every migrate.
         post_migrate.connect(roles_sync, dispatch_uid="o2o_site.roles_sync")

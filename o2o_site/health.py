@@ -35,3 +35,16 @@ def check_broker() -> dict:
     except Exception as exc:  # reported, not raised
         return {"ok": False, "mode": "broker", "error": f"{exc.__class__.__name__}: {exc}"[:300]}
     return {"ok": True, "mode": "broker", "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def check_periodic() -> dict:
+    """Beat, workers and periodic jobs: late when older than twice their interval. Not part
+    of the up/down answer (a web node is fine without beat), but shown to staff."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_BROKER_URL:
+        return {"ok": True, "mode": "eager"}
+    from .heartbeats import periodic_health
+
+    try:
+        return periodic_health()
+    except Exception as exc:  # reported, not raised
+        return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:300]}

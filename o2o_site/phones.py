@@ -149,3 +149,22 @@ def normalize_phone(raw: str | None, *, allow_foreign: bool = False) -> PhoneRes
 def phone_search_digits(raw: str) -> str:
     """The digits of a search query, for "last 4+ digits" matching."""
     return re.sub(r"\D", "", raw or "")
+
+
+def format_phone_local(value: str | None) -> str:
+    """A phone number as Vietnamese staff read it out: `+84943182000` → `0943 182 000`.
+
+    Mobiles (9 significant digits) group 4-3-3, landlines (02x, 10 significant digits) 3-4-4.
+    Anything that is not a Vietnamese number (a foreign one, a withheld caller id) comes back
+    unchanged, so the filter is safe on whatever a call or an import carried.
+    """
+    text = "" if value is None else str(value)
+    result = normalize_phone(text)
+    if not result.ok or not result.e164.startswith("+84") or result.placeholder:
+        return text
+    national = result.national
+    if len(national) == 10:
+        return f"{national[:4]} {national[4:7]} {national[7:]}"
+    if len(national) == 11:
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
+    return national

@@ -26,6 +26,8 @@ class Role(models.TextChoices):
     INVENTORY = "inventory", _("Kho hàng")
     AGENT = "agent", _("Tổng đài viên")
     CASHIER = "cashier", _("Thu ngân")
+    # Follows up leads for the stores they are bound to (like a cashier, through Store.staff).
+    CONSULTANT = "consultant", _("Tư vấn viên")
 
 
 # The screen each role lands on after login, by URL name. Apps fill in their screens; until
@@ -36,10 +38,11 @@ ROLE_HOME = {
     Role.INVENTORY: "channels:sync-status",
     Role.AGENT: "support:hotline",
     Role.CASHIER: "promotions:cashier",
+    Role.CONSULTANT: "journeys:leads",
 }
 
 # When a user has several roles, the first one in this order picks the home screen.
-ROLE_PRIORITY = [Role.MANAGER, Role.MARKETING, Role.INVENTORY, Role.AGENT, Role.CASHIER]
+ROLE_PRIORITY = [Role.MANAGER, Role.MARKETING, Role.INVENTORY, Role.AGENT, Role.CONSULTANT, Role.CASHIER]
 
 
 def role_permissions() -> dict[str, set[str]]:

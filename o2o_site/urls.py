@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
+from .auth import AuthTokenApi
 
 admin.site.site_header = "O2O back office"
 admin.site.site_title = "O2O back office"
@@ -16,8 +17,11 @@ api_v1 = [
     path("", include("customers.api.urls")),
     path("", include("channels.api.urls")),
     path("", include("promotions.api.urls")),
+    path("", include("collect.api.urls")),
     path("", include("support.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("journeys.api.urls")),
+    path("auth/token/", AuthTokenApi.as_view(), name="api-auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -36,8 +40,10 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("channels.urls")),
     path("", include("promotions.urls")),
+    path("", include("collect.urls")),
     path("", include("support.urls")),
     path("", include("reports.urls")),
+    path("", include("journeys.urls")),
 ]
 
 handler403 = "o2o_site.views.handler403"

@@ -6,6 +6,7 @@ renders forms and lists.
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from o2o_site.api import DomainError
 
@@ -171,8 +172,75 @@ class VoucherAdmin(admin.ModelAdmin):
             form.instance.stores.set(form.cleaned_data.get("stores") or [])
 
 
+class CategoriesField(forms.CharField):
+    """Category names separated by commas (“Phụ kiện, Gia dụng”) ↔ the JSON list stored."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        text = super().to_python(value) or ""
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class PromotionAdminForm(forms.ModelForm):
+    categories = CategoriesField(
+        label=_("Danh mục áp dụng"),
+        required=False,
+        max_length=2000,
+        help_text=_("Tên danh mục sản phẩm, cách nhau bởi dấu phẩy, ví dụ “Phụ kiện”; cộng với các sản phẩm đã chọn."),
+    )
+
+    class Meta:
+        model = Promotion
+        fields = [
+            "name",
+            "kind",
+            "is_active",
+            "campaign",
+            "percent",
+            "amount",
+            "max_discount",
+            "threshold",
+            "buy_quantity",
+            "free_quantity",
+            "skus",
+            "categories",
+            "stores",
+            "channels",
+            "store_only",
+            "online_only",
+            "segment_codes",
+            "priority",
+            "combination",
+            "valid_from",
+            "valid_to",
+            "weekdays",
+            "time_from",
+            "time_to",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        fields = {
+            f.name: data.get(f.name, getattr(self.instance, f.name, None)) for f in Promotion._meta.concrete_fields
+        }
+        try:
+            services.promotion_terms_check(fields=fields, has_skus=bool(data.get("skus")))
+        except DomainError as exc:
+            raise forms.ValidationError({k: v for k, v in exc.fields.items() if k in self.fields} or exc.message)
+        return data
+
+
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
+    form = PromotionAdminForm
     list_display = [
         "name",
         "kind",

@@ -17,7 +17,8 @@ class PromotionsConfig(AppConfig):
         navigation.register(_("Quầy thu ngân"), "promotions:cashier", [Role.CASHIER], order=40)
         navigation.register(_("Khuyến mãi"), "promotions:overview", [Role.MANAGER, Role.MARKETING], order=45)
         dashboard.register("promotions", selectors.dashboard_headlines, [Role.MANAGER], order=20)
-        register_periodic("promotions.voucher_batches_resume", "promotions.voucher_batches_resume", 300)
+        # Often enough that a batch whose worker died is taken over within a lease or two.
+        register_periodic("promotions.voucher_batches_resume", "promotions.voucher_batches_resume", 30)
 
         from customers.registry import register_customer_fk, register_erase, register_export
 

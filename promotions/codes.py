@@ -27,7 +27,9 @@ def normalize_code(raw: str | None) -> str:
     if "/v/" in value:
         value = value.rstrip("/").rsplit("/v/", 1)[1].split("/")[0].split("?")[0]
     value = re.sub(r"[\s\-_.]", "", value).upper()
-    return value[:32]
+    # Anything else (a NUL byte, emoji, another script) can never be part of a code: it becomes
+    # "?", so the code is looked up, found nowhere and refused, and never reaches SQL as a NUL.
+    return re.sub(r"[^A-Z0-9]", "?", value[:32])
 
 
 def is_valid_custom_code(code: str) -> bool:

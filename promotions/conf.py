@@ -20,8 +20,18 @@ def void_window_minutes() -> int:
 
 
 def lookup_failures_per_minute() -> int:
-    """Failed code lookups allowed per cashier and per IP address in one minute."""
+    """Failed code lookups allowed per staff account in one minute (then that account waits)."""
     return int(_value("PROMOTIONS_LOOKUP_FAILURES_PER_MINUTE", 10))
+
+
+def store_lookup_failures_per_minute() -> int:
+    """Failed lookups of all the staff of one store in one minute; past it, unknown codes get 429."""
+    return int(_value("PROMOTIONS_LOOKUP_FAILURES_PER_STORE_PER_MINUTE", 30))
+
+
+def public_lookup_failures_per_minute() -> int:
+    """Failed lookups of the public voucher pages per client address in one minute."""
+    return int(_value("PROMOTIONS_PUBLIC_LOOKUP_FAILURES_PER_MINUTE", 10))
 
 
 def basket_discount_cap_percent() -> int | None:
@@ -36,3 +46,8 @@ def code_length() -> int:
 
 def batch_chunk_size() -> int:
     return int(_value("PROMOTIONS_BATCH_CHUNK_SIZE", 200))
+
+
+def batch_lease_seconds() -> int:
+    """How long a bulk-issue job's lease lasts without a heartbeat (renewed with every chunk)."""
+    return int(_value("PROMOTIONS_BATCH_LEASE_SECONDS", 60))

@@ -18,6 +18,9 @@ from o2o_site.roles import Role
 from . import services
 from .models import BudgetPlan, Campaign, Promotion, UpsellRule, Voucher
 
+BUNDLE_NAME = "Mua 2 tặng 1 phụ kiện"
+ACCESSORIES = "Phụ kiện"  # channels' demo category of chargers, cables, cases, earphones
+
 CAMPAIGNS = [
     ("Ra mắt cửa hàng mới — Facebook", "facebook", "cpc", "fb-khai-truong", "awareness", 80_000_000),
     ("Google tìm kiếm điện thoại", "google", "cpc", "gg-dien-thoai", "acquisition", 60_000_000),
@@ -110,12 +113,13 @@ def seed(out) -> None:
     if skus:
         wanted.append(
             {
-                "name": "Mua 2 tặng 1 phụ kiện",
+                "name": BUNDLE_NAME,
                 "kind": Promotion.Kind.BUNDLE,
                 "buy_quantity": 2,
                 "free_quantity": 1,
                 "priority": 5,
-                "skus": skus[-3:],
+                # Accessories only: the cheapest of three accessories is free, never a phone.
+                "categories": [ACCESSORIES],
                 "combination": Promotion.Combination.EXCLUSIVE,
             }
         )
@@ -129,6 +133,9 @@ def seed(out) -> None:
                 "store_only": True,
             }
         )
+    # Demos seeded before the bundle named its scope: give it the accessories category.
+    for bundle in Promotion.objects.filter(name=BUNDLE_NAME, kind=Promotion.Kind.BUNDLE, categories=[]):
+        services.promotion_update(promotion=bundle, skus=[], categories=[ACCESSORIES])
     existing = set(Promotion.objects.values_list("name", flat=True))
     for spec in wanted:
         if spec["name"] not in existing:

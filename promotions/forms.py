@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from o2o_site.api import DomainError
+from o2o_site.money import AmountError, parse_vnd
 
 from .pricing import MAX_AMOUNT, Basket, basket_from_payload
 
@@ -18,7 +19,7 @@ _LINE = re.compile(r"^\s*(?P<sku>\S+?)(?:(?:\s*[,;×*]\s*|\s+[xX×]\s*|\s+)(?P<q
 
 class CounterForm(forms.Form):
     code = forms.CharField(label=_l("Mã voucher"), required=False, max_length=200)
-    total = forms.CharField(label=_l("Tổng tiền (₫)"), required=False, max_length=20)
+    total = forms.CharField(label=_l("Tổng tiền (₫)"), required=False, max_length=60)
     lines = forms.CharField(label=_l("Hàng hóa"), required=False, widget=forms.Textarea, max_length=5000)
     customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     trade_in = forms.BooleanField(label=_l("Có thu cũ đổi mới"), required=False)
@@ -28,10 +29,12 @@ class CounterForm(forms.Form):
         raw = (self.cleaned_data.get("total") or "").strip()
         if not raw:
             return None
-        digits = re.sub(r"[\s.,₫đ]", "", raw)
-        if not digits.isdigit():
-            raise forms.ValidationError(_("Tổng tiền là số nguyên VND, ví dụ 1.250.000."))
-        value = int(digits)
+        try:
+            value = parse_vnd(raw)
+        except AmountError as exc:
+            raise forms.ValidationError(exc.message)
+        if value <= 0:
+            raise forms.ValidationError(_("Tổng tiền phải lớn hơn 0 ₫."))
         if value > MAX_AMOUNT:
             raise forms.ValidationError(_("Số tiền quá lớn."))
         return value
@@ -55,9 +58,15 @@ class CounterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not self.errors and not data.get("lines") and data.get("total") is None:
-            raise forms.ValidationError(_("Nhập tổng tiền hoặc các dòng hàng."))
+        if not self.errors and not data.get("lines") and data.get("total") is None and not data.get("code"):
+            raise forms.ValidationError(_("Nhập mã voucher, tổng tiền hoặc các dòng hàng."))
         return data
+
+    @property
+    def code_only(self) -> bool:
+        """A scanned code with nothing else yet: check the code, then ask for the total."""
+        data = self.cleaned_data
+        return bool(data.get("code")) and not data.get("lines") and data.get("total") is None
 
     def basket(self) -> Basket:
         """The engine's basket; unknown SKUs come back as form errors, never as a crash."""

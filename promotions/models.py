@@ -335,8 +335,15 @@ class Promotion(TimeSlotFields):
     threshold = MoneyField(_("ngưỡng chi tiêu (₫)"), null=True, blank=True)
     buy_quantity = models.PositiveSmallIntegerField(_("mua"), null=True, blank=True)
     free_quantity = models.PositiveSmallIntegerField(_("tặng"), null=True, blank=True)
-    # Items the promotion is about (empty = every item); for trade-in, the new items.
+    # Items the promotion is about (empty = every item); for trade-in, the new items. A "buy N
+    # get M" must name its SKUs or categories: with neither it would give away anything.
     skus = models.ManyToManyField("channels.SKU", blank=True, related_name="+", verbose_name=_("sản phẩm áp dụng"))
+    categories = models.JSONField(
+        _("danh mục áp dụng"),
+        default=list,
+        blank=True,
+        help_text=_("Tên danh mục sản phẩm, ví dụ “Phụ kiện”; cộng với các sản phẩm đã chọn."),
+    )
     # Scope: empty lists mean "everywhere".
     stores = models.ManyToManyField("channels.Store", blank=True, related_name="+", verbose_name=_("cửa hàng"))
     channels = models.ManyToManyField(
@@ -399,6 +406,12 @@ class Redemption(models.Model):
         ACTIVE = "active", _("Đã dùng")
         VOIDED = "voided", _("Đã hủy")
 
+    class BasketSource(models.TextChoices):
+        # Lines naming our SKUs, priced from our prices (an override carries its reason).
+        SKUS = "skus", _("Theo mã hàng")
+        # A total typed from the store's POS: the POS holds the lines.
+        POS_TOTAL = "pos_total", _("Tổng tiền từ máy POS")
+
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     store = models.ForeignKey("channels.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -409,6 +422,20 @@ class Redemption(models.Model):
     )
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     order_ref = models.CharField(_("đơn hàng"), max_length=64, blank=True)
+    # The sale this redemption discounted, when it was recorded here (the cashier screen).
+    order = models.ForeignKey(
+        "channels.Order",
+        null=True,
+        blank=True,
+        # The redemption is the financial record (order_ref keeps the number): never blocks the order.
+        on_delete=models.SET_NULL,
+        related_name="redemptions",
+        verbose_name=_("đơn bán"),
+        db_index=False,  # indexed below, built concurrently (a big table: migration 0004)
+    )
+    basket_source = models.CharField(
+        _("cách nhập giỏ hàng"), max_length=10, choices=BasketSource.choices, default=BasketSource.POS_TOTAL
+    )
     basket = models.JSONField(default=dict)
     basket_total = MoneyField()
     discount = MoneyField()
@@ -426,6 +453,8 @@ class Redemption(models.Model):
         verbose_name = _("lượt dùng voucher")
         verbose_name_plural = _("lượt dùng voucher")
         ordering = ["-redeemed_at", "-pk"]
+        permissions = [("override_basket_price", _("Bán khác giá niêm yết (có lý do)"))]
+        indexes = [models.Index(fields=["order"], name="redemption_order_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["cashier", "idempotency_key"],
@@ -469,6 +498,23 @@ class AuditEntry(models.Model):
         return f"{self.action} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class LookupFailure(models.Model):
+    """One failed code lookup, written only while the shared cache is down (promotions.limits).
+
+    The fallback count of the limiter: rows of the current minute are counted per scope
+    ("user:<id>", "store:<id>", "public:<address>") and older ones are trimmed as new ones come.
+    """
+
+    scope = models.CharField(max_length=80)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "at"], name="lookupfailure_scope_at")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.at:%H:%M:%S}"
+
+
 class VoucherBatch(models.Model):
     """A bulk issue to a segment or a list of customers, run by a Celery job with progress."""
 
@@ -494,6 +540,13 @@ class VoucherBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The job's lease: whoever holds it (a worker's run) renews it with every chunk; an expired
+    # lease is taken over by the periodic resume, which goes on after `cursor` (the last
+    # customer id whose chunk committed; ids are issued in ascending order).
+    cursor = models.BigIntegerField(default=0)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("đợt phát hành voucher")

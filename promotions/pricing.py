@@ -41,6 +41,8 @@ from .models import Promotion, Voucher
 MAX_LINES = 200
 MAX_QUANTITY = 10_000
 MAX_AMOUNT = 10_000_000_000  # 10 billion ₫: far above any real basket, far below overflow
+# The one date format of the promotions screens and messages (read in Asia/Ho_Chi_Minh).
+DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -53,6 +55,14 @@ class BasketLine:
     unit_price: int
     sku_id: int | None = None
     name: str = ""
+    # Our price for the SKU when the line was read, and why the line's price differs from it.
+    list_price: int | None = None
+    price_reason: str = ""
+    category: str = ""
+
+    @property
+    def price_overridden(self) -> bool:
+        return self.list_price is not None and self.unit_price != self.list_price
 
     @property
     def subtotal(self) -> int:
@@ -74,9 +84,7 @@ class Basket:
 
     def as_dict(self) -> dict:
         if self.lines:
-            out = {
-                "lines": [{"sku": ln.sku, "quantity": ln.quantity, "unit_price": ln.unit_price} for ln in self.lines]
-            }
+            out = {"lines": [_line_dict(ln) for ln in self.lines]}
         else:
             out = {"total": self.given_total or 0}
         if self.trade_in:
@@ -84,12 +92,24 @@ class Basket:
         return out
 
 
-def _int_field(value, name: str, errors: dict, *, minimum: int, maximum: int) -> int | None:
+def _line_dict(line: BasketLine) -> dict:
+    out = {"sku": line.sku, "quantity": line.quantity, "unit_price": line.unit_price}
+    if line.price_overridden:
+        out["list_price"] = line.list_price
+        out["price_reason"] = line.price_reason
+    return out
+
+
+def _int_field(value, name: str, errors: dict, *, minimum: int, maximum: int, money: bool = False) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and value.strip().lstrip("-").isascii() and value.strip().lstrip("-").isdigit():
             value = int(value.strip())
         else:
-            errors[name] = [_("Phải là số nguyên.")]
+            errors[name] = [
+                _("Số tiền phải là số nguyên đồng (không có phần lẻ), ví dụ 1250000.")
+                if money
+                else _("Phải là số nguyên.")
+            ]
             return None
     if value < minimum or value > maximum:
         errors[name] = [_("Phải từ %(min)s đến %(max)s.") % {"min": minimum, "max": maximum}]
@@ -100,8 +120,10 @@ def _int_field(value, name: str, errors: dict, *, minimum: int, maximum: int) ->
 def basket_from_payload(data) -> Basket:
     """`{"lines": [{"sku", "quantity", "unit_price"?}]}` or `{"total": n}` → Basket.
 
-    A line without `unit_price` is priced at the SKU's base price. Unknown SKUs, negative or
-    fractional amounts are refused with `InvalidBasket` naming the field (`basket.lines.0.sku`).
+    A line without `unit_price` is priced at the SKU's base price; a line with another price
+    keeps ours as `list_price` and its `price_reason` (whether that is allowed is the caller's
+    rule: `services.basket_parse`). Unknown SKUs, negative or fractional amounts are refused
+    with `InvalidBasket` naming the field (`basket.lines.0.sku`).
     """
     from channels.models import SKU
 
@@ -113,7 +135,7 @@ def basket_from_payload(data) -> Basket:
     if raw_lines in (None, []):
         if "total" not in data:
             raise InvalidBasket(_("Hãy nhập tổng tiền hoặc các dòng hàng."), fields={"basket": [_("Giỏ hàng trống.")]})
-        total = _int_field(data.get("total"), "basket.total", errors, minimum=0, maximum=MAX_AMOUNT)
+        total = _int_field(data.get("total"), "basket.total", errors, minimum=0, maximum=MAX_AMOUNT, money=True)
         if errors:
             raise InvalidBasket(fields=errors)
         return Basket(given_total=total, trade_in=trade_in)
@@ -123,6 +145,9 @@ def basket_from_payload(data) -> Basket:
     for index, raw in enumerate(raw_lines):
         if not isinstance(raw, dict) or not str(raw.get("sku") or "").strip():
             errors[f"basket.lines.{index}.sku"] = [_("Thiếu mã SKU.")]
+            continue
+        if not isinstance(raw["sku"], str | int) or "\x00" in str(raw["sku"]) or len(str(raw["sku"])) > 64:
+            errors[f"basket.lines.{index}.sku"] = [_("Mã SKU không hợp lệ.")]
             continue
         wanted.append(str(raw["sku"]).strip())
     skus = {}
@@ -149,11 +174,24 @@ def basket_from_payload(data) -> Basket:
         price = raw.get("unit_price")
         if price is None:
             price = sku.base_price
-        price = _int_field(price, f"basket.lines.{index}.unit_price", errors, minimum=0, maximum=MAX_AMOUNT)
+        price = _int_field(price, f"basket.lines.{index}.unit_price", errors, minimum=0, maximum=MAX_AMOUNT, money=True)
+        reason = raw.get("price_reason") or ""
+        if not isinstance(reason, str) or "\x00" in reason or len(reason) > 200:
+            errors[f"basket.lines.{index}.price_reason"] = [_("Lý do tối đa 200 ký tự.")]
+            continue
         if quantity is None or price is None:
             continue
         lines.append(
-            BasketLine(sku=sku.code, quantity=quantity, unit_price=price, sku_id=sku.pk, name=sku.product.name)
+            BasketLine(
+                sku=sku.code,
+                quantity=quantity,
+                unit_price=price,
+                sku_id=sku.pk,
+                name=sku.product.name,
+                list_price=sku.base_price,
+                price_reason=reason.strip() if price != sku.base_price else "",
+                category=sku.product.category,
+            )
         )
     if errors:
         raise InvalidBasket(fields=errors)
@@ -337,23 +375,52 @@ class _State:
         return amount
 
 
-def _scoped_lines(promo: Promotion, basket: Basket, sku_ids: set[int]) -> list[int]:
-    return [i for i, line in enumerate(basket.lines) if not sku_ids or line.sku_id in sku_ids]
+@dataclass(frozen=True)
+class Scope:
+    """The items a promotion is about: its SKUs plus every SKU of its categories; neither means
+    every item (never for a bundle: services refuse to save one without a scope)."""
+
+    sku_ids: frozenset[int] = frozenset()
+    categories: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, promo: Promotion) -> Scope:
+        return cls(
+            sku_ids=frozenset(s.pk for s in promo.skus.all()),
+            categories=frozenset(c for c in (promo.categories or []) if isinstance(c, str)),
+        )
+
+    @property
+    def is_everything(self) -> bool:
+        return not self.sku_ids and not self.categories
+
+    def covers(self, line: BasketLine) -> bool:
+        return (
+            self.is_everything
+            or line.sku_id in self.sku_ids
+            or (bool(line.category) and line.category in self.categories)
+        )
 
 
-def _apply_one(promo: Promotion, state: _State, sku_ids: set[int]) -> Adjustment | None:
+def _scoped_lines(promo: Promotion, basket: Basket, scope: Scope) -> list[int]:
+    if promo.kind == Promotion.Kind.BUNDLE and scope.is_everything:
+        return []  # a bundle with no scope gives nothing away (older rows saved before the rule)
+    return [i for i, line in enumerate(basket.lines) if scope.covers(line)]
+
+
+def _apply_one(promo: Promotion, state: _State, scope: Scope) -> Adjustment | None:
     basket = state.basket
     kind = promo.kind
     line_amounts: dict[int, int] = {}
     amount = 0
     reason = ""
     K = Promotion.Kind
-    if kind in (K.PERCENT_ITEMS, K.FIXED_ITEMS) and (basket.lines or not sku_ids):
+    if kind in (K.PERCENT_ITEMS, K.FIXED_ITEMS) and (basket.lines or scope.is_everything):
         if not basket.lines:  # a total-only basket: "every item" is the whole bill
             kind = K.PERCENT_BILL if kind == K.PERCENT_ITEMS else K.FIXED_BILL
         else:
             cap = promo.max_discount
-            for i in _scoped_lines(promo, basket, sku_ids):
+            for i in _scoped_lines(promo, basket, scope):
                 if kind == K.PERCENT_ITEMS:
                     want = percent_of(state.line_net[i], promo.percent or 0)
                 else:
@@ -371,7 +438,7 @@ def _apply_one(promo: Promotion, state: _State, sku_ids: set[int]) -> Adjustment
     if kind == K.BUNDLE and basket.lines and promo.buy_quantity and promo.free_quantity:
         group = promo.buy_quantity + promo.free_quantity
         units = []
-        for i in _scoped_lines(promo, basket, sku_ids):
+        for i in _scoped_lines(promo, basket, scope):
             units.extend([(basket.lines[i].unit_price, i)] * basket.lines[i].quantity)
         free = (len(units) // group) * promo.free_quantity
         units.sort()  # the cheapest units are the free ones; ties by line order: deterministic
@@ -403,7 +470,7 @@ def _apply_one(promo: Promotion, state: _State, sku_ids: set[int]) -> Adjustment
             amount = state.take_bill(want)
             reason = _("Mua từ %(t)s được giảm %(a)s") % {"t": format_vnd(promo.threshold), "a": format_vnd(amount)}
     elif kind == K.TRADE_IN:
-        eligible = basket.trade_in and (not sku_ids or any(line.sku_id in sku_ids for line in basket.lines))
+        eligible = basket.trade_in and (scope.is_everything or any(scope.covers(line) for line in basket.lines))
         if eligible:
             amount = state.take_bill(promo.amount or 0)
             reason = _("Thu cũ đổi mới: trợ giá %(a)s") % {"a": format_vnd(amount)}
@@ -420,7 +487,7 @@ def _apply_one(promo: Promotion, state: _State, sku_ids: set[int]) -> Adjustment
     )
 
 
-def _run(promos: Sequence[Promotion], state: _State, scopes: dict[int, set[int]]) -> list[Adjustment]:
+def _run(promos: Sequence[Promotion], state: _State, scopes: dict[int, Scope]) -> list[Adjustment]:
     out = []
     for promo in promos:
         adjustment = _apply_one(promo, state, scopes[promo.pk])
@@ -430,7 +497,7 @@ def _run(promos: Sequence[Promotion], state: _State, scopes: dict[int, set[int]]
 
 
 def choose_promotions(
-    promos: Sequence[Promotion], basket: Basket, scopes: dict[int, set[int]]
+    promos: Sequence[Promotion], basket: Basket, scopes: dict[int, Scope]
 ) -> tuple[list[Adjustment], _State]:
     """Rule 2 of the module docstring: combinable ones stacked vs the best exclusive one alone."""
     ordered = sorted(promos, key=lambda p: (p.priority, p.pk))
@@ -483,17 +550,18 @@ def voucher_refusal(
     at: dt.datetime,
     customer_id: int | None,
     customer_uses: int,
-    total_before: int,
+    total_before: int | None,
 ) -> tuple[str, str] | None:
-    """Why this voucher cannot be used here and now, as (error code, message); None if it can."""
+    """Why this voucher cannot be used here and now, as (error code, message); None if it can.
+    `total_before=None` (a code checked before the total is known) skips the minimum spend."""
     if voucher is None or voucher.status != Voucher.Status.ACTIVE:
         return "not_found", _("Mã không tồn tại hoặc đã bị khóa.")
     local_from = timezone.localtime(voucher.valid_from)
     local_to = timezone.localtime(voucher.valid_to)
     if at < voucher.valid_from:
-        return "not_yet_valid", _("Mã chỉ dùng được từ %(d)s.") % {"d": local_from.strftime("%H:%M %d/%m/%Y")}
+        return "not_yet_valid", _("Mã chỉ dùng được từ %(d)s.") % {"d": local_from.strftime(DATETIME_FORMAT)}
     if at >= voucher.valid_to:
-        return "expired", _("Mã đã hết hạn lúc %(d)s.") % {"d": local_to.strftime("%H:%M %d/%m/%Y")}
+        return "expired", _("Mã đã hết hạn lúc %(d)s.") % {"d": local_to.strftime(DATETIME_FORMAT)}
     if not place.in_store and voucher.store_only:
         return "online_not_allowed", _("Mã chỉ dùng tại quầy của cửa hàng, không dùng cho đơn online.")
     if place.in_store and store_ids and place.store_id not in store_ids:
@@ -508,7 +576,7 @@ def voucher_refusal(
         return "limit_reached", _("Mã đã hết lượt sử dụng.")
     if voucher.per_customer_limit and customer_uses >= voucher.per_customer_limit:
         return "limit_reached", _("Khách hàng đã dùng hết %(n)s lượt của mã này.") % {"n": voucher.per_customer_limit}
-    if total_before < voucher.min_basket:
+    if total_before is not None and total_before < voucher.min_basket:
         return "min_spend_not_met", _("Chưa đạt đơn tối thiểu %(min)s (còn thiếu %(m)s).") % {
             "min": format_vnd(voucher.min_basket),
             "m": format_vnd(voucher.min_basket - total_before),
@@ -590,7 +658,7 @@ def basket_price(
         promotions = promotions_active(at=at, store=store, channel=channel)
     segments = customer_segment_codes(customer) if customer is not None and promotions else set()
     eligible = [p for p in promotions if _promotion_matches(p, place, at, segments)]
-    scopes = {p.pk: {s.pk for s in p.skus.all()} for p in eligible}
+    scopes = {p.pk: Scope.of(p) for p in eligible}
     applied, state = choose_promotions(eligible, basket, scopes)
     total_before = state.total
     hints = _hints(eligible, basket, scopes, {a.id for a in applied}, total_before)

@@ -18,6 +18,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.MANAGER: [
         *_perms(_MANAGED),
         *_perms(["redemption", "auditentry"], ("view",)),
+        # A basket line at another price than ours (with a reason): see services.basket_parse.
+        "promotions.override_basket_price",
     ],
     Role.MARKETING: [
         *_perms(_MANAGED),

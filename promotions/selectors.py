@@ -230,7 +230,58 @@ def redemption_get(redemption_id: int) -> Redemption | None:
 
 
 def redemption_list() -> QuerySet[Redemption]:
-    return Redemption.objects.select_related("voucher", "store", "cashier", "customer", "campaign")
+    return Redemption.objects.select_related("voucher", "store", "cashier", "customer", "campaign", "order")
+
+
+def redemption_last_active(voucher: Voucher) -> Redemption | None:
+    """The latest use of a voucher still standing (not voided): when, where, which receipt."""
+    return (
+        Redemption.objects.select_related("store")
+        .filter(voucher=voucher, status=Redemption.Status.ACTIVE)
+        .order_by("-redeemed_at", "-pk")
+        .first()
+    )
+
+
+def voucher_public_state(voucher: Voucher, at: dt.datetime | None = None) -> dict:
+    """What the customer's page says about their voucher: `state` is usable, voided (switched
+    off), used, expired or not_yet_valid; `message` is the plain sentence; `last_use` the latest
+    standing redemption when used. Dates in dd/mm/yyyy HH:MM, Vietnam time."""
+    from django.utils.translation import gettext as _
+
+    from .pricing import DATETIME_FORMAT
+
+    at = at or timezone.now()
+
+    def local(value: dt.datetime) -> str:
+        return timezone.localtime(value).strftime(DATETIME_FORMAT)
+
+    if voucher.status != Voucher.Status.ACTIVE:
+        return {"state": "voided", "message": _("Voucher này đã bị hủy và không còn dùng được."), "last_use": None}
+    if voucher.used_count >= voucher.usage_limit:
+        last = redemption_last_active(voucher)
+        if last is not None:
+            where = last.store.name if last.store_id else last.channel_code
+            message = _("Voucher đã được sử dụng lúc %(at)s tại %(where)s.") % {
+                "at": local(last.redeemed_at),
+                "where": where,
+            }
+        else:
+            message = _("Voucher đã được sử dụng hết số lượt.")
+        return {"state": "used", "message": message, "last_use": last}
+    if at >= voucher.valid_to:
+        return {
+            "state": "expired",
+            "message": _("Voucher đã hết hạn lúc %(d)s.") % {"d": local(voucher.valid_to)},
+            "last_use": None,
+        }
+    if at < voucher.valid_from:
+        return {
+            "state": "not_yet_valid",
+            "message": _("Voucher chưa đến ngày dùng: dùng được từ %(d)s.") % {"d": local(voucher.valid_from)},
+            "last_use": None,
+        }
+    return {"state": "usable", "message": "", "last_use": None}
 
 
 def redemption_by_idempotency_key(*, cashier, key: str) -> Redemption | None:

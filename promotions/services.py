@@ -14,20 +14,25 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from o2o_site.api import Conflict, DomainError, NotFound
 from o2o_site.money import format_vnd
+from o2o_site.outbox import enqueue_after_commit
 
 from . import conf
 from .codes import generate_code, is_valid_custom_code, normalize_code
-from .errors import IdempotencyMismatch, RateLimited, VoidRefused, VoucherRefused
+from .errors import IdempotencyMismatch, InvalidBasket, VoidRefused, VoucherRefused
+
+# The failed-code limiter lives in promotions.limits; its entry points are part of this API.
+from .limits import failures_counted, lookup_failed, lookup_guard
 from .models import (
     AuditEntry,
     BudgetPlan,
@@ -39,7 +44,16 @@ from .models import (
     VoucherBatch,
     VoucherCustomerUse,
 )
-from .pricing import Adjustment, Basket, PricedBasket, basket_from_payload, basket_price  # noqa: F401  (re-export)
+from .pricing import (
+    DATETIME_FORMAT,
+    Adjustment,
+    Basket,
+    PricedBasket,
+    Refusal,
+    basket_from_payload,
+    basket_price,
+    voucher_refusal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -379,47 +393,77 @@ def voucher_update(*, voucher: Voucher, stores: Sequence | None = None, **change
     return voucher
 
 
-# --- guessing -------------------------------------------------------------------------------
-
-
-def _window_keys(user, ip: str | None) -> list[str]:
-    bucket = int(timezone.now().timestamp() // 60)
-    keys = [f"promotions:lookup-fail:user:{user.pk}:{bucket}"] if user is not None and user.pk else []
-    if ip:
-        keys.append(f"promotions:lookup-fail:ip:{ip}:{bucket}")
-    return keys
-
-
-def lookup_guard(*, user, ip: str | None) -> None:
-    """Refuses (RateLimited, 429) a code lookup once this cashier or IP failed too often this minute.
-
-    Every refused attempt is written to the audit log.
-    """
-    limit = conf.lookup_failures_per_minute()
-    keys = _window_keys(user, ip)
-    counts = cache.get_many(keys)
-    if any(int(v) >= limit for v in counts.values()):
-        AuditEntry.objects.create(
-            action=AuditEntry.Action.LOOKUP_BLOCKED,
-            actor=user if user is not None and user.pk else None,
-            ip=ip or None,
-            data={"failures": {k.split(":")[2]: int(v) for k, v in counts.items()}},
-        )
-        logger.warning("voucher lookups blocked for user=%s ip=%s", getattr(user, "pk", None), ip)
-        raise RateLimited(extra={"retry_after": 60})
-
-
-def lookup_failed(*, user, ip: str | None) -> None:
-    """Counts one failed lookup (a code that does not exist) for the cashier and the IP."""
-    for key in _window_keys(user, ip):
-        cache.add(key, 0, timeout=120)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=120)
-
-
 # --- validate and redeem --------------------------------------------------------------------
+
+OVERRIDE_PRICE_PERMISSION = "promotions.override_basket_price"
+
+
+def basket_parse(*, data, user) -> Basket:
+    """The basket a client sent, read by the engine (`basket_from_payload`), under our price rule:
+    a line naming our SKU is priced at our price; another unit price needs a reason
+    (`price_reason`) and a user who may give it (the Manager role, or the permission
+    `promotions.override_basket_price`). A total typed from the store's POS is taken as sent.
+    Raises InvalidBasket naming the line's field."""
+    basket = basket_from_payload(data)
+    errors: dict[str, list[str]] = {}
+    overridden = [(index, line) for index, line in enumerate(basket.lines) if line.price_overridden]
+    # Asked only when a line is at another price: the counter's hot path costs no permission query.
+    may_override = bool(overridden) and user is not None and user.has_perm(OVERRIDE_PRICE_PERMISSION)
+    for index, line in overridden:
+        if not may_override:
+            errors[f"basket.lines.{index}.unit_price"] = [
+                _("Giá %(p)s khác giá của cửa hàng (%(l)s): chỉ quản lý được bán khác giá.")
+                % {"p": format_vnd(line.unit_price), "l": format_vnd(line.list_price)}
+            ]
+        elif not line.price_reason:
+            errors[f"basket.lines.{index}.price_reason"] = [_("Bán khác giá niêm yết cần ghi lý do.")]
+    if errors:
+        raise InvalidBasket(_("Giá trong giỏ hàng khác giá của cửa hàng."), fields=errors)
+    return basket
+
+
+def _basket_check_for_redeem(basket: Basket) -> None:
+    if basket.subtotal <= 0:
+        raise InvalidBasket(
+            _("Giỏ hàng 0 ₫: không dùng mã cho một đơn không có giá trị."),
+            fields={"basket": [_("Tổng tiền phải lớn hơn 0 ₫.")]},
+        )
+
+
+def _used_detail(voucher: Voucher | None) -> tuple[str, dict]:
+    """When, where and on which receipt a single-use code was used: (sentence, API extra)."""
+    from .selectors import redemption_last_active
+
+    last = redemption_last_active(voucher) if voucher is not None else None
+    if last is None:
+        return "", {}
+    where = last.store.name if last.store_id else last.channel_code
+    receipt = last.order_ref or f"#{last.pk}"
+    sentence = _("Mã đã được sử dụng lúc %(at)s tại %(where)s, hóa đơn %(receipt)s.") % {
+        "at": timezone.localtime(last.redeemed_at).strftime(DATETIME_FORMAT),
+        "where": where,
+        "receipt": receipt,
+    }
+    extra = {
+        "used": {
+            "at": last.redeemed_at.isoformat(),
+            "store": last.store.code if last.store_id else None,
+            "store_name": last.store.name if last.store_id else None,
+            "channel": last.channel_code or None,
+            "receipt": last.order_ref or None,
+        }
+    }
+    return sentence, extra
+
+
+def _explain(refusal: Refusal | None) -> dict:
+    """Puts the when/where/receipt of the use into an `already_used` refusal; the API extra."""
+    if refusal is None or refusal.error_code != "already_used":
+        return {}
+    sentence, extra = _used_detail(refusal.voucher)
+    if sentence:
+        refusal.message = sentence
+    return extra
 
 
 def _place_check(*, store, channel) -> None:
@@ -441,13 +485,17 @@ def voucher_validate(
     """Prices the basket with this one code; raises VoucherRefused (with the reason's code) if it
     cannot be used here and now, RateLimited after too many failed lookups."""
     _place_check(store=store, channel=channel)
-    lookup_guard(user=user, ip=ip)
+    if not normalize_code(code):
+        raise _no_code()
+    lookup_guard(user=user, ip=ip, store=store)
+    _basket_check_for_redeem(basket)
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
     refusal = priced.refusal(code)
     if refusal is not None:
         if refusal.error_code == "not_found":
-            lookup_failed(user=user, ip=ip)
-        raise VoucherRefused(refusal.message, code=refusal.error_code)
+            lookup_failed(user=user, ip=ip, store=store)
+        extra = _explain(refusal)
+        raise VoucherRefused(refusal.message, code=refusal.error_code, extra=extra)
     return priced, priced.voucher_objects[normalize_code(code)]
 
 
@@ -520,8 +568,13 @@ def voucher_redeem(
     idempotency_key: str = "",
     at: dt.datetime | None = None,
     ip: str | None = None,
+    order=None,
 ) -> Redemption:
     """Uses the voucher once, for this basket, at this store's counter (or online channel).
+
+    The basket is refused when it is worth 0 ₫ (InvalidBasket); the redemption records how the
+    basket was given (`basket_source`: SKU lines or a POS total) and, with `order`, the sale it
+    discounted (the cashier screen ties it after recording the sale).
 
     Atomic and single use by construction (a guarded UPDATE of `used_count`). With an
     `idempotency_key`, sending the same request again returns the first redemption; the same
@@ -530,6 +583,7 @@ def voucher_redeem(
     Raises VoucherRefused (code = reason), RateLimited.
     """
     _place_check(store=store, channel=channel)
+    _basket_check_for_redeem(basket)
     code = normalize_code(code)
     key = (idempotency_key or "").strip()[:100]
     request_hash = _request_hash(
@@ -542,11 +596,11 @@ def voucher_redeem(
     )
     # No lookup of the key up front: a replay fails inside the transaction (the code is used, or
     # the key's unique index refuses the second row), rolls back, and finds the first result.
-    lookup_guard(user=cashier, ip=ip)
+    lookup_guard(user=cashier, ip=ip, store=store)
     at = at or timezone.now()
     try:
-        with transaction.atomic():
-            priced, voucher = _priced_for_redeem(code, basket, store, channel, customer, at, cashier, ip)
+        with failures_counted(user=cashier, ip=ip, store=store), transaction.atomic():
+            priced, voucher = _priced_for_redeem(code, basket, store, channel, customer, at)
             if customer is None and voucher.kind == Voucher.Kind.PERSONAL:
                 customer = voucher.customer
             if voucher.per_customer_limit and customer is None:
@@ -559,7 +613,8 @@ def voucher_redeem(
             ).update(used_count=F("used_count") + 1)
             if not moved:
                 if voucher.usage_limit == 1:
-                    raise VoucherRefused(_("Mã đã được sử dụng."), code="already_used")
+                    sentence, extra = _used_detail(voucher)
+                    raise VoucherRefused(sentence or _("Mã đã được sử dụng."), code="already_used", extra=extra)
                 raise VoucherRefused(_("Mã đã hết lượt sử dụng."), code="limit_reached")
             if voucher.per_customer_limit:
                 _take_customer_use(voucher, customer)
@@ -572,7 +627,9 @@ def voucher_redeem(
                 customer=customer,
                 # The campaign came with the voucher: the timeline entry reads it without a query.
                 campaign=voucher.campaign,
-                order_ref=order_ref[:64],
+                order_ref=(order.number if order is not None else order_ref)[:64],
+                order=order,
+                basket_source=Redemption.BasketSource.SKUS if basket.lines else Redemption.BasketSource.POS_TOTAL,
                 basket=basket.as_dict(),
                 basket_total=priced.subtotal,
                 discount=adjustment.amount if adjustment else 0,
@@ -594,22 +651,35 @@ def voucher_redeem(
         raise
 
 
-def _priced_for_redeem(code, basket, store, channel, customer, at, cashier, ip) -> tuple[PricedBasket, Voucher]:
+def _no_code() -> VoucherRefused:
+    return VoucherRefused(_("Hãy nhập mã voucher."), code="not_found", fields={"code": [_("Bắt buộc.")]})
+
+
+def _priced_for_redeem(code, basket, store, channel, customer, at) -> tuple[PricedBasket, Voucher]:
+    # A not_found is counted by `failures_counted` once the transaction has rolled back.
+    if not code:
+        raise _no_code()
     priced = basket_price(basket, store=store, channel=channel, at=at, customer=customer, codes=[code])
     refusal = priced.refusal(code)
     if refusal is not None:
-        if refusal.error_code == "not_found":
-            lookup_failed(user=cashier, ip=ip)
-        raise VoucherRefused(refusal.message, code=refusal.error_code)
+        extra = _explain(refusal)
+        raise VoucherRefused(refusal.message, code=refusal.error_code, extra=extra)
     return priced, priced.voucher_objects[code]
 
 
 def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datetime | None = None) -> Redemption:
     """Voids a redemption and gives the use back, if done by staff of the same store within the
     window (PROMOTIONS_VOID_WINDOW_MINUTES, default 15). Every void, done or refused, is audited.
-    Raises NotFound, VoidRefused (`void_window_passed`, `already_voided`, `wrong_store`).
+
+    A redemption tied to a counter sale gives that sale its price back in the same transaction
+    (channels' `store_sale_discount_remove`): the order, the redemption and a reprinted receipt
+    agree; the restored order is on `redemption.restored_order` for the screen. After the
+    window the void is refused and the sale stays as it was charged.
+    Raises NotFound, VoidRefused (`void_window_passed`, `already_voided`, `wrong_store`,
+    `order_not_restorable`).
     """
     from channels.selectors import stores_for_user
+    from channels.services import store_sale_discount_remove
 
     at = at or timezone.now()
     try:
@@ -630,9 +700,20 @@ def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datet
             window = dt.timedelta(minutes=conf.void_window_minutes())
             if at - redemption.redeemed_at > window:
                 raise VoidRefused(
-                    _("Đã quá %(m)s phút kể từ lúc dùng mã, không thể hủy.") % {"m": conf.void_window_minutes()},
+                    _("Đã quá %(m)s phút kể từ lúc dùng mã, không thể hủy: hóa đơn giữ nguyên giá đã thu.")
+                    % {"m": conf.void_window_minutes()},
                     code="void_window_passed",
                 )
+            restored = None
+            if redemption.order_id is not None:
+                try:
+                    restored = store_sale_discount_remove(
+                        order_id=redemption.order_id,
+                        amount=redemption.discount,
+                        reference=_("voucher:%(c)s (đã hủy)") % {"c": redemption.voucher.code},
+                    )
+                except DomainError as exc:
+                    raise VoidRefused(exc.message, code="order_not_restorable")
             redemption.status = Redemption.Status.VOIDED
             redemption.voided_at = at
             redemption.voided_by = actor
@@ -650,6 +731,7 @@ def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datet
                 data={"reason": redemption.void_reason, "discount": redemption.discount},
             )
             _record_redemption_activity(redemption, voided=True)
+            redemption.restored_order = restored
             return redemption
     except (VoidRefused, NotFound) as exc:
         AuditEntry.objects.create(
@@ -664,10 +746,18 @@ def redemption_void(*, redemption_id: int, actor, reason: str = "", at: dt.datet
 # --- promotions -----------------------------------------------------------------------------
 
 
-def _check_promotion(fields: dict) -> None:
+def _check_promotion(fields: dict, *, has_skus: bool = False) -> None:
     errors: dict[str, list[str]] = {}
     kind = fields.get("kind")
     K = Promotion.Kind
+    categories = fields.get("categories") or []
+    if not isinstance(categories, list) or not all(
+        isinstance(c, str) and c.strip() and len(c) <= 100 and "\x00" not in c for c in categories
+    ):
+        errors["categories"] = [_("Danh mục là danh sách tên danh mục sản phẩm, mỗi tên tối đa 100 ký tự.")]
+    elif kind == K.BUNDLE and not has_skus and not categories:
+        # With no scope a "buy 2 get 1" gives the cheapest of any three items: a phone, say.
+        errors["skus"] = [_("Khuyến mãi “Mua N tặng M” phải chọn sản phẩm hoặc danh mục áp dụng.")]
     if kind not in K.values:
         errors["kind"] = [_("Loại khuyến mãi không hợp lệ.")]
     if (kind in (K.PERCENT_BILL, K.PERCENT_ITEMS) or fields.get("percent") is not None) and not (
@@ -694,9 +784,30 @@ def _check_promotion(fields: dict) -> None:
         raise _invalid(errors)
 
 
+def _clean_categories(categories):
+    if not isinstance(categories, list):
+        return categories
+    out: list = []
+    for category in categories:
+        category = category.strip() if isinstance(category, str) else category
+        if category not in out:
+            out.append(category)
+    return out
+
+
+def promotion_terms_check(*, fields: dict, has_skus: bool) -> None:
+    """Raises DomainError (`invalid`, with fields) when a promotion's terms do not hold (the
+    admin form asks before saving)."""
+    _check_promotion(fields, has_skus=has_skus)
+
+
 def promotion_create(*, skus: Iterable = (), stores: Iterable = (), channels: Iterable = (), **fields) -> Promotion:
-    """An automatic promotion; see pricing.py for how kinds, priority and combination apply."""
-    _check_promotion(fields)
+    """An automatic promotion; see pricing.py for how kinds, priority and combination apply.
+    A "buy N get M" must name SKUs or categories. Raises DomainError (`invalid`, with fields)."""
+    skus = list(skus)
+    if "categories" in fields:
+        fields["categories"] = _clean_categories(fields["categories"])
+    _check_promotion(fields, has_skus=bool(skus))
     with transaction.atomic():
         promotion = Promotion.objects.create(**fields)
         promotion.skus.set(list(skus))
@@ -708,12 +819,16 @@ def promotion_create(*, skus: Iterable = (), stores: Iterable = (), channels: It
 def promotion_update(
     *, promotion: Promotion, skus: Iterable | None = None, stores=None, channels=None, **changes
 ) -> Promotion:
+    if skus is not None:
+        skus = list(skus)
+    if "categories" in changes:
+        changes["categories"] = _clean_categories(changes["categories"])
     merged = {
         f.name: changes.get(f.name, getattr(promotion, f.name))
         for f in Promotion._meta.concrete_fields
         if f.name != "id"
     }
-    _check_promotion(merged)
+    _check_promotion(merged, has_skus=bool(skus) if skus is not None else promotion.skus.exists())
     with transaction.atomic():
         for key, value in changes.items():
             setattr(promotion, key, value)
@@ -774,13 +889,13 @@ def voucher_batch_create(
         message_channel=message_channel,
         message_body=message_body,
     )
-    transaction.on_commit(lambda: tasks.voucher_batch_run.delay(batch.pk))
+    enqueue_after_commit(tasks.voucher_batch_run, batch.pk)
     return batch
 
 
 def _batch_customer_ids(batch: VoucherBatch) -> list[int]:
     if batch.customer_ids:
-        return list(batch.customer_ids)
+        return sorted({int(c) for c in batch.customer_ids})
     from customers import selectors as customer_selectors
     from customers.models import Segment
 
@@ -790,62 +905,130 @@ def _batch_customer_ids(batch: VoucherBatch) -> list[int]:
     return list(customer_selectors.segment_members(segment).order_by("pk").values_list("pk", flat=True))
 
 
-def voucher_batch_run(*, batch_id: int) -> VoucherBatch:
-    """Issues the batch's vouchers in chunks, updating progress; safe to run again after a crash
-    (one voucher per customer per batch is a unique constraint; done customers are skipped)."""
-    from channels.models import SKU, Store
-    from customers import selectors as customer_selectors
+class LeaseLost(Exception):
+    """Another run took the batch over (this one was too slow to renew its lease): stop."""
 
+
+def voucher_batch_claim(*, batch_id: int, owner: str, now: dt.datetime | None = None) -> bool:
+    """Takes the batch's lease for `owner` if it is free, expired or already theirs (a guarded
+    UPDATE, so two runs never both hold it). False when a live run holds it, or it is done."""
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=conf.batch_lease_seconds())
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner)
+    return bool(
+        VoucherBatch.objects.filter(free, pk=batch_id)
+        .exclude(status=VoucherBatch.Status.DONE)
+        .update(status=VoucherBatch.Status.RUNNING, lease_owner=owner, lease_until=now + lease, heartbeat_at=now)
+    )
+
+
+def _batch_renew(batch_id: int, owner: str) -> None:
+    # Row-locks the batch for the chunk's transaction: a takeover waits for the chunk to end.
+    now = timezone.now()
+    held = VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
+        lease_until=now + dt.timedelta(seconds=conf.batch_lease_seconds()), heartbeat_at=now
+    )
+    if not held:
+        raise LeaseLost(batch_id)
+
+
+def voucher_batch_run(*, batch_id: int, owner: str = "") -> VoucherBatch | None:
+    """Issues the batch's vouchers under a lease, one committed chunk at a time.
+
+    Each chunk is one transaction: it renews the lease (refusing to go on if another run took
+    it), makes the chunk's vouchers and messages, and moves the counters and the cursor — so
+    after a crash the counters equal the rows made and the next holder goes on after the
+    cursor; a voucher per customer per batch is also a unique constraint. Answers the batch,
+    or None when another live run holds it.
+    """
+    from channels.models import SKU, Store
+
+    owner = owner or f"run-{uuid.uuid4().hex[:12]}"
     batch = VoucherBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status == VoucherBatch.Status.DONE:
         return batch
-    VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.RUNNING)
+    if not voucher_batch_claim(batch_id=batch_id, owner=owner):
+        logger.info("voucher batch %s: held by another run", batch_id)
+        return None
     template = dict(batch.template)
     stores = list(Store.objects.filter(pk__in=template.get("store_ids") or []))
     gift = SKU.objects.filter(pk=template.get("gift_sku_id")).first() if template.get("gift_sku_id") else None
     try:
         ids = _batch_customer_ids(batch)
+        if not batch.customer_ids:  # a segment: its members are frozen at the first run
+            VoucherBatch.objects.filter(pk=batch_id).update(customer_ids=ids)
         VoucherBatch.objects.filter(pk=batch_id).update(total=len(ids))
-        done = set(Voucher.objects.filter(batch=batch).values_list("customer_id", flat=True))
+        todo = [i for i in ids if i > batch.cursor]
         chunk = conf.batch_chunk_size()
-        for start in range(0, len(ids), chunk):
-            issued = messaged = skipped = 0
-            for customer_id in ids[start : start + chunk]:
-                if customer_id in done:
-                    continue
-                try:
-                    customer = customer_selectors.customer_get(customer_id)
-                except NotFound:
-                    skipped += 1
-                    continue
-                with transaction.atomic():
-                    voucher = voucher_create(
-                        customer=customer,
-                        campaign=batch.campaign,
-                        discount_type=template["discount_type"],
-                        discount_value=int(template.get("discount_value") or 0),
-                        max_discount=template.get("max_discount"),
-                        min_basket=int(template.get("min_basket") or 0),
-                        gift_sku=gift,
-                        store_only=bool(template.get("store_only", True)),
-                        stores=stores,
-                        valid_to=timezone.now() + dt.timedelta(days=int(template.get("valid_days") or 30)),
-                        source="batch",
-                        created_by=batch.created_by,
-                        batch=batch,
-                    )
-                    issued += 1
-                    if batch.message_channel:
-                        messaged += _batch_message(batch, voucher, customer)
-            VoucherBatch.objects.filter(pk=batch_id).update(
-                issued=F("issued") + issued, messaged=F("messaged") + messaged, skipped=F("skipped") + skipped
-            )
-        VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.DONE, finished_at=timezone.now())
-    except Exception as exc:  # recorded on the batch for the screen, then re-raised for the retry
-        VoucherBatch.objects.filter(pk=batch_id).update(status=VoucherBatch.Status.FAILED, last_error=str(exc)[:2000])
+        for start in range(0, len(todo), chunk):
+            _batch_chunk(batch, owner, todo[start : start + chunk], template=template, stores=stores, gift=gift)
+        VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
+            status=VoucherBatch.Status.DONE, finished_at=timezone.now(), lease_owner="", lease_until=None
+        )
+    except LeaseLost:
+        logger.warning("voucher batch %s: lease taken over, run %s stops", batch_id, owner)
+        return None
+    except Exception as exc:  # recorded on the batch for the screen (lease freed), then re-raised for the retry
+        VoucherBatch.objects.filter(pk=batch_id, lease_owner=owner).update(
+            status=VoucherBatch.Status.FAILED, last_error=str(exc)[:2000], lease_owner="", lease_until=None
+        )
         raise
     batch.refresh_from_db()
     return batch
+
+
+def _batch_chunk(batch: VoucherBatch, owner: str, customer_ids: list[int], *, template: dict, stores, gift) -> None:
+    from customers import selectors as customer_selectors
+
+    issued = messaged = skipped = 0
+    with transaction.atomic():
+        _batch_renew(batch.pk, owner)
+        done = set(
+            Voucher.objects.filter(batch=batch, customer_id__in=customer_ids).values_list("customer_id", flat=True)
+        )
+        for customer_id in customer_ids:
+            if customer_id in done:  # made by an earlier run whose cursor did not move (never counted twice)
+                continue
+            try:
+                customer = customer_selectors.customer_get(customer_id)
+            except NotFound:
+                skipped += 1
+                continue
+            voucher = voucher_create(
+                customer=customer,
+                campaign=batch.campaign,
+                discount_type=template["discount_type"],
+                discount_value=int(template.get("discount_value") or 0),
+                max_discount=template.get("max_discount"),
+                min_basket=int(template.get("min_basket") or 0),
+                gift_sku=gift,
+                store_only=bool(template.get("store_only", True)),
+                stores=stores,
+                valid_to=timezone.now() + dt.timedelta(days=int(template.get("valid_days") or 30)),
+                source="batch",
+                created_by=batch.created_by,
+                batch=batch,
+            )
+            issued += 1
+            if batch.message_channel:
+                messaged += _batch_message(batch, voucher, customer)
+        VoucherBatch.objects.filter(pk=batch.pk).update(
+            issued=F("issued") + issued,
+            messaged=F("messaged") + messaged,
+            skipped=F("skipped") + skipped,
+            cursor=customer_ids[-1],
+        )
+
+
+def voucher_batches_resume(*, now: dt.datetime | None = None) -> list[int]:
+    """The batches to (re)start: pending for over a minute (their task was lost with the broker)
+    or running under an expired lease (their worker died). A failed batch is left to its task's
+    own retries and to people (its error is on the screen). Answers their ids."""
+    now = now or timezone.now()
+    stale = Q(status=VoucherBatch.Status.PENDING, created_at__lt=now - dt.timedelta(minutes=1)) | Q(
+        status=VoucherBatch.Status.RUNNING, lease_until__lt=now
+    )
+    return list(VoucherBatch.objects.filter(stale).order_by("pk").values_list("pk", flat=True))
 
 
 def voucher_short_link(voucher: Voucher) -> str:
@@ -871,6 +1054,7 @@ def _batch_message(batch: VoucherBatch, voucher: Voucher, customer) -> int:
         idempotency_key=f"voucher-batch:{batch.pk}:{customer.pk}",
         ref_type="promotions.voucher",
         ref_id=str(voucher.pk),
+        campaign_id=batch.campaign_id,
     )
     return 1
 
@@ -942,7 +1126,7 @@ def cashier_checkout(
     """
     from channels.services import store_sale_create
 
-    with transaction.atomic():
+    with failures_counted(user=cashier, ip=ip, store=store), transaction.atomic():
         redemption = None
         if code:
             redemption = voucher_redeem(
@@ -983,23 +1167,64 @@ def cashier_checkout(
             reference=f"voucher:{redemption.voucher.code}" if redemption else "",
             idempotency_key=f"cashier:{cashier.pk}:{idempotency_key}" if idempotency_key else "",
         )
-        if redemption is not None and not redemption.order_ref:
-            Redemption.objects.filter(pk=redemption.pk).update(order_ref=order.number[:64])
-            redemption.order_ref = order.number[:64]
+        if redemption is not None and redemption.order_id is None:
+            # The redemption is tied to the sale it discounted (a void gives the sale its price back).
+            Redemption.objects.filter(pk=redemption.pk).update(order_ref=order.number[:64], order=order)
+            redemption.order_ref, redemption.order = order.number[:64], order
     return redemption, order, priced
 
 
 def counter_quote(*, store, user, basket: Basket, code: str = "", customer=None, ip: str | None = None) -> PricedBasket:
     """The cashier's "check": prices the basket with the code (if any), counting a failed lookup
-    against the cashier and the IP; refusals come back inside the result, not as an exception.
+    against the cashier and the store; refusals come back inside the result, not as an exception.
     Raises RateLimited once this cashier or IP guessed too often."""
     codes = [code] if normalize_code(code) else []
     if codes:
-        lookup_guard(user=user, ip=ip)
+        lookup_guard(user=user, ip=ip, store=store)
     priced = basket_price(basket, store=store, customer=customer, codes=codes)
     if any(r.error_code == "not_found" for r in priced.refused):
-        lookup_failed(user=user, ip=ip)
+        lookup_failed(user=user, ip=ip, store=store)
+    for refusal in priced.refused:
+        _explain(refusal)
     return priced
+
+
+@dataclass
+class CodeCheck:
+    """A code checked before the total is known: the voucher, or why it cannot be used here."""
+
+    code: str
+    voucher: Voucher | None
+    refusal: Refusal | None
+
+
+def counter_code_check(*, store, user, code: str, customer=None, ip: str | None = None) -> CodeCheck:
+    """The scanner's code + Enter, before the total: can this code be used at this store now?
+    Everything is checked but the minimum spend, which waits for the total. A code that does
+    not exist counts as a failed lookup, as in `counter_quote`. Raises RateLimited."""
+    from .pricing import Place
+    from .selectors import voucher_customer_uses, voucher_store_ids, vouchers_by_codes
+
+    code = normalize_code(code)
+    lookup_guard(user=user, ip=ip)
+    voucher = vouchers_by_codes([code]).get(code) if code else None
+    uses = voucher_customer_uses([voucher], customer) if voucher is not None and voucher.per_customer_limit else {}
+    refused = voucher_refusal(
+        voucher,
+        place=Place(store_id=store.pk),
+        store_ids=voucher_store_ids(voucher) if voucher is not None else set(),
+        at=timezone.now(),
+        customer_id=customer.pk if customer is not None else None,
+        customer_uses=uses.get(voucher.pk, 0) if voucher is not None else 0,
+        total_before=None,
+    )
+    refusal = None
+    if refused is not None:
+        if refused[0] == "not_found":
+            lookup_failed(user=user, ip=ip)
+        refusal = Refusal(code=code, error_code=refused[0], message=refused[1], voucher=voucher)
+        _explain(refusal)
+    return CodeCheck(code=code, voucher=voucher if refusal is None else None, refusal=refusal)
 
 
 def customer_promotions_erase(customer) -> None:

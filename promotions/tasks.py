@@ -21,16 +21,14 @@ def voucher_batch_run(batch_id: int) -> dict:
 
 @shared_task(name="promotions.voucher_batches_resume")
 def voucher_batches_resume() -> int:
-    """Restarts batches left pending (the broker was down when they were queued)."""
-    import datetime as dt
+    """Restarts batches left pending (the broker was down when they were queued) and takes over
+    those whose worker died (lease expired); each run goes on from the batch's cursor."""
+    from o2o_site.outbox import enqueue_now
 
-    from django.utils import timezone
+    from .services import voucher_batches_resume as due
 
-    from .models import VoucherBatch
-
-    stale = VoucherBatch.objects.filter(
-        status=VoucherBatch.Status.PENDING, created_at__lt=timezone.now() - dt.timedelta(minutes=5)
-    ).values_list("pk", flat=True)
-    for pk in stale:
-        voucher_batch_run.delay(pk)
-    return len(stale)
+    ids = due()
+    for pk in ids:
+        if not enqueue_now(voucher_batch_run, pk):
+            break  # the broker is down: the next run tries again
+    return len(ids)

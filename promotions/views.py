@@ -17,9 +17,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from o2o_site.api import DomainError
+from o2o_site.client_ip import client_ip
+from o2o_site.money import amount_messages
 from o2o_site.roles import Role, role_required
 
-from . import selectors, services
+from . import conf, selectors, services
 from .errors import RateLimited
 from .forms import BatchForm, CounterForm, form_errors_text
 
@@ -27,7 +29,7 @@ SESSION_STORE = "promotions.cashier_store"
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _counter_context(request) -> dict:
@@ -50,6 +52,8 @@ def _render_counter(request, context: dict, fragment: str, status: int = 200):
         context.setdefault("running", selectors.promotions_running_now(store=context["store"]))
         context.setdefault("recent", selectors.redemptions_for_store_today(store=context["store"]))
     context.setdefault("form", CounterForm(initial={"idempotency_key": uuid.uuid4().hex}))
+    context.setdefault("amount_messages", amount_messages())
+    context.setdefault("void_window", conf.void_window_minutes())
     context["fragment"] = fragment
     return render(request, template, context, status=status)
 
@@ -71,30 +75,36 @@ def cashier_check(request):
         return redirect("promotions:cashier")
     if form.is_valid():
         try:
-            basket = form.basket()
-            customer = services.customer_resolve_id(form.cleaned_data.get("customer"))
-            priced = services.counter_quote(
-                store=context["store"],
-                user=request.user,
-                basket=basket,
-                code=form.cleaned_data["code"],
-                customer=customer,
-                ip=_ip(request),
-            )
-            context.update(
-                priced=priced,
-                customer=customer,
-                refusal=priced.refused[0] if priced.refused else None,
-                upsell=selectors.upsell_for_basket(basket),
-                confirm_key=uuid.uuid4().hex,
-            )
+            context.update(_checked(request, form, context["store"]))
         except RateLimited as exc:
-            context["error"] = exc.message
+            context.update(error=exc.message, retry_after=int(exc.extra.get("retry_after") or 60))
         except DomainError as exc:
             context["error"] = exc.message
     if form.errors:
         context["error"] = form_errors_text(form)
     return _render_counter(request, context, "promotions/_counter_result.html")
+
+
+def _checked(request, form: CounterForm, store) -> dict:
+    """The code alone (scanned first), or the basket priced with the code."""
+    customer = services.customer_resolve_id(form.cleaned_data.get("customer"))
+    code = form.cleaned_data["code"]
+    if form.code_only:
+        check = services.counter_code_check(
+            store=store, user=request.user, code=code, customer=customer, ip=_ip(request)
+        )
+        return {"code_check": check, "customer": customer, "refusal": check.refusal}
+    basket = form.basket()
+    priced = services.counter_quote(
+        store=store, user=request.user, basket=basket, code=code, customer=customer, ip=_ip(request)
+    )
+    return {
+        "priced": priced,
+        "customer": customer,
+        "refusal": priced.refused[0] if priced.refused else None,
+        "upsell": selectors.upsell_for_basket(basket),
+        "confirm_key": uuid.uuid4().hex,
+    }
 
 
 @role_required(Role.CASHIER)
@@ -118,6 +128,8 @@ def cashier_confirm(request):
             )
             context.update(redemption=redemption, order=order, priced=priced)
             return _render_counter(request, context, "promotions/_counter_receipt.html")
+        except RateLimited as exc:
+            context.update(error=exc.message, retry_after=int(exc.extra.get("retry_after") or 60))
         except DomainError as exc:
             context["error"] = exc.message
     if form.errors:
@@ -142,29 +154,39 @@ def cashier_void(request, pk: int):
 @role_required(Role.CASHIER)
 @require_GET
 def cashier_customer(request):
-    """Customers found by phone, with the vouchers each can use here and now."""
-    from customers.selectors import customer_search
+    """The customer whose exact phone or member code (card/QR) was typed, masked, with the
+    vouchers they can use here and now. Never a partial match, never a list of strangers."""
+    from .counter import counter_customer_lookup
 
     context = _counter_context(request)
-    phone = (request.GET.get("phone") or "").strip()[:30]
+    typed = (request.GET.get("phone") or "").strip()[:40]
     found = []
-    if len(phone) >= 4 and context["store"] is not None:
-        for customer in customer_search(phone, limit=5):
-            found.append((customer, selectors.vouchers_usable_for_customer(customer, store=context["store"])))
-    context.update(phone=phone, found=found)
+    if typed and context["store"] is not None:
+        is_member_code = typed.upper().startswith("KH")
+        try:
+            found = counter_customer_lookup(
+                store=context["store"],
+                cashier=request.user,
+                phone="" if is_member_code else typed,
+                member_code=typed if is_member_code else "",
+                ip=_ip(request),
+            )
+        except DomainError as exc:
+            context["error"] = exc.message
+    context.update(phone=typed, found=found)
     return render(request, "promotions/_customer_vouchers.html", context)
 
 
 # --- the customer's link --------------------------------------------------------------------
 
 
-def _public_voucher(request, code: str):
+def _public_voucher(request, code: str, *, usable_only: bool = False):
     try:
         services.lookup_guard(user=None, ip=_ip(request))
     except RateLimited:
         raise Http404
     voucher = selectors.voucher_find_by_code(code)
-    if voucher is None or voucher.status != voucher.Status.ACTIVE:
+    if voucher is None or (usable_only and voucher.status != voucher.Status.ACTIVE):
         services.lookup_failed(user=None, ip=_ip(request))
         raise Http404
     return voucher
@@ -172,16 +194,19 @@ def _public_voucher(request, code: str):
 
 @require_GET
 def voucher_public(request, code: str):
-    """The short link in the SMS: the code, its QR for the cashier's scanner, and its terms."""
+    """The short link in the SMS: the code, its QR for the cashier's scanner, and its terms; a
+    used, voided, expired or not-yet-valid voucher says so (and shows no QR to scan)."""
     voucher = _public_voucher(request, code)
+    state = selectors.voucher_public_state(voucher)
     link = services.voucher_short_link(voucher)
-    qr = segno.make(link, error="m").svg_inline(scale=6, dark="#13233f")
-    return render(request, "promotions/voucher_public.html", {"voucher": voucher, "qr": qr, "link": link})
+    qr = segno.make(link, error="m").svg_inline(scale=6, dark="#13233f") if state["state"] == "usable" else ""
+    context = {"voucher": voucher, "qr": qr, "link": link, "state": state}
+    return render(request, "promotions/voucher_public.html", context)
 
 
 @require_GET
 def voucher_qr(request, code: str):
-    voucher = _public_voucher(request, code)
+    voucher = _public_voucher(request, code, usable_only=True)
     qr = segno.make(services.voucher_short_link(voucher), error="m")
     response = HttpResponse(qr.svg_inline(scale=8), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"

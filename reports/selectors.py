@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from channels.models import ChannelGoal, CheckIn, Order, SalesChannel, Store
 from customers.models import Activity, ContactKind, ContactPoint, Customer
+from customers.selectors import link_click_through
 from promotions.models import BudgetPlan, Campaign, CampaignSpend, JourneyStage, Redemption
 
 from . import attribution
@@ -249,6 +250,11 @@ def o2o_report(
     for row in spend_qs.values("campaign_id").annotate(amount=Sum("amount")).order_by():
         by_campaign[row["campaign_id"]]["spend"] = int(row["amount"] or 0)
 
+    # Click-through of the campaigns' messages (tracked links), sent in the range.
+    link_rates = link_click_through(campaign_ids=[campaign_id] if campaign_id else None, since=start, until=end)
+    for key in link_rates:
+        if not channel_id or key in by_campaign:
+            by_campaign[key]
     campaigns = {
         c.pk: c for c in Campaign.objects.select_related("channel").filter(pk__in=[k for k in by_campaign if k])
     }
@@ -266,6 +272,7 @@ def o2o_report(
                 "name": campaign.name if campaign else None,
                 "utm_campaign": campaign.utm_campaign if campaign else "",
                 "channel": channel_name,
+                "message_click_through": link_rates.get(key),
             }
         )
         campaign_rows.append(row)

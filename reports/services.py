@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from customers import services as customer_services
 from customers.models import Activity, Customer, Segment
 from o2o_site.api import Conflict, DomainError, NotFound
+from o2o_site.outbox import enqueue_after_commit
 
 from . import conf
 from .custom_segments import InvalidDefinition, definition_queryset, definition_validate
@@ -341,7 +342,7 @@ def segment_message_campaign_start(*, segment: Segment, channel: str, body: str,
         )
         from .tasks import segment_message_campaign_batch
 
-        transaction.on_commit(lambda: segment_message_campaign_batch.delay(campaign.pk))
+        enqueue_after_commit(segment_message_campaign_batch, campaign.pk)
     return campaign
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from customers.models import Segment
 from o2o_site.api import DomainError
+from o2o_site.outbox import enqueue_after_commit
 from o2o_site.roles import Role, role_required
 
 from . import charts, selectors, services, tasks
@@ -91,7 +92,7 @@ def segment_list(request):
 @role_required(*ROLES)
 @require_POST
 def segment_recompute(request):
-    tasks.segments_recompute.delay()
+    enqueue_after_commit(tasks.segments_recompute)
     messages.success(request, _("Đã yêu cầu tính lại toàn bộ phân khúc. Kết quả sẽ cập nhật sau ít phút."))
     return redirect("reports:segments")
 

@@ -2,8 +2,9 @@
 runs through support.services (the ticket screen and API), never through the admin."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import AgentProfile, CallLog, Category, Department, Ticket, TicketEvent
+from .models import AgentProfile, CallLog, Category, CtiToken, Department, Ticket, TicketEvent
 
 
 class CategoryInline(admin.TabularInline):
@@ -107,3 +108,25 @@ class CallLogAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(CtiToken)
+class CtiTokenAdmin(admin.ModelAdmin):
+    """Lists the CTI tokens and revokes them. Making one is `manage.py cti_token_create` (the key
+    is printed once there; the admin never sees a key)."""
+
+    list_display = ["name", "key_prefix", "is_active", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["is_active"]
+    readonly_fields = ["name", "key_prefix", "is_active", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Thu hồi khoá đã chọn"))
+    def revoke(self, request, queryset):
+        from .cti import cti_token_revoke
+
+        for pk in queryset.values_list("pk", flat=True):
+            cti_token_revoke(token_id=pk)
+        self.message_user(request, _("Đã thu hồi khoá."))

@@ -205,3 +205,29 @@ def search_by_folded_name(ctx):
     common = measure(lambda _i: hotline_lookup("nguyen van an"), iterations=max(20, ctx.iterations // 5))
     unique.update(common_name_p95_ms=common["p95_ms"], common_name_queries_per_op=common["queries_per_op"])
     return unique
+
+
+@register("support.screen_pop")
+def screen_pop(ctx):
+    """GET /hotline/pop/ (polled every 2 s) with the long-history caller ringing: the pop must
+    show their open tickets, last order, segments and a voucher well inside the 2 s poll."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from support.models import CallLog
+    from support.services import call_ring
+
+    data = _dataset(ctx)
+    CallLog.objects.filter(call_id__startswith="bench-pop-").delete()
+    call, _created = call_ring(call_id="bench-pop-1", caller="0912 345 678", agent="bench-agent")
+    assert call.customer_id == data["caller"].pk
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="bench-agent"))
+
+    def pop(_i):
+        response = client.get("/hotline/pop/")
+        assert response.status_code == 200 and b"screen-pop" in response.content
+
+    result = measure(pop, iterations=ctx.iterations, customers=data["size"])
+    result.update(budget_ms=2000, within_budget=result["p95_ms"] < 2000)
+    return result

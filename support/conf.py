@@ -51,3 +51,17 @@ def screen_pop_seconds() -> int:
 
 def escalation_interval_seconds() -> int:
     return int(_get("SUPPORT_ESCALATION_INTERVAL", 300))
+
+
+def vip_segment_codes() -> set[str]:
+    """Segments whose members the hotline marks VIP (comma-separated codes)."""
+    raw = _get("SUPPORT_VIP_SEGMENTS", "loyal,order_value_high")
+    codes = raw if isinstance(raw, (list, tuple, set)) else str(raw).split(",")
+    return {c.strip() for c in codes if c.strip()}
+
+
+def service_usernames() -> set[str]:
+    """Logins that belong to systems, not people (never offered as a ticket's assignee)."""
+    raw = _get("SUPPORT_SERVICE_USERNAMES", "cti")
+    names = raw if isinstance(raw, (list, tuple, set)) else str(raw).split(",")
+    return {n.strip() for n in names if n.strip()}

@@ -1,4 +1,4 @@
-"""Support demo data: departments with leads and agents, categories, a CTI account, and tickets in
+"""Support demo data: departments with leads and agents, categories, a CTI token, and tickets in
 every state for demo customers. Idempotent; everything goes through services."""
 
 from __future__ import annotations
@@ -71,16 +71,40 @@ def seed(out) -> None:
         categories[code] = Category.objects.filter(code=code).first() or services.category_create(
             code=code, name=name, department=departments[department], resolution_minutes=minutes
         )
-    cti = demo_user("cti", "Tổng đài CTI", Role.AGENT, is_staff=False, listed=False)
-    from rest_framework.authtoken.models import Token
-
-    token, _created = Token.objects.get_or_create(user=cti)
-    out(f"  khoá API của tổng đài CTI (POST /api/v1/support/calls/): {token.key}")
+    out(f"  khoá API của tổng đài CTI (chỉ POST /api/v1/support/calls/ và …/status/): {_demo_cti_key()}")
     services.care_segment()
     if Ticket.objects.exists():
         return
     with transaction.atomic():  # all the demo tickets or none, so a failed run is simply re-run
         _seed_tickets(out, categories, agents)
+
+
+def _demo_cti_key() -> str:
+    """The demo's CTI token: a key derived from SECRET_KEY, so every re-seed prints the same one.
+
+    An older demo made the CTI a full Agent account (`cti`): that account is switched off.
+    """
+    import hashlib
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from .cti import KEY_PREFIX, cti_token_create, hash_key
+    from .models import CtiToken
+
+    legacy = get_user_model().objects.filter(username="cti", is_active=True).first()
+    if legacy is not None:
+        from rest_framework.authtoken.models import Token
+
+        Token.objects.filter(user=legacy).delete()
+        legacy.groups.clear()
+        legacy.is_active = False
+        legacy.set_unusable_password()
+        legacy.save(update_fields=["is_active", "password"])
+    key = KEY_PREFIX + hashlib.sha256(f"demo-cti:{settings.SECRET_KEY}".encode()).hexdigest()[:40]
+    if not CtiToken.objects.filter(key_hash=hash_key(key)).exists():
+        cti_token_create(name="Tổng đài demo", key=key)
+    return key
 
 
 def _seed_tickets(out, categories, agents) -> None:

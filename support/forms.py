@@ -10,6 +10,10 @@ class SearchForm(forms.Form):
         label=_("Tìm khách hàng"),
         max_length=200,
         required=False,
+        error_messages={
+            "max_length": _("Từ khoá tối đa %(limit_value)d ký tự."),
+            "null_characters_not_allowed": _("Từ khoá có ký tự không hợp lệ (ký tự NUL)."),
+        },
         widget=forms.TextInput(
             attrs={
                 "placeholder": _("Số điện thoại, tên, mã đơn, mã voucher, số yêu cầu…"),
@@ -80,16 +84,25 @@ class TransitionForm(forms.Form):
     note = forms.CharField(label=_("Ghi chú"), required=False, max_length=2000)
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(
-        label=_("Người xử lý"), queryset=get_user_model().objects.none(), required=False, empty_label=_("— Chưa giao —")
+    assignee = StaffChoiceField(
+        label=_("Người xử lý"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("— Chưa giao —"),
+        error_messages={"invalid_choice": _("Người này không nhận yêu cầu được.")},
     )
 
     def __init__(self, *args, department=None, **kwargs):
+        from .selectors import ticket_assignees
+
         super().__init__(*args, **kwargs)
-        # Anyone who works tickets: the support roles (department members are agents too).
-        users = get_user_model().objects.filter(is_active=True, groups__name__in=["agent", "manager"])
-        self.fields["assignee"].queryset = users.distinct().order_by("username")
+        self.fields["assignee"].queryset = ticket_assignees()
 
 
 SATISFACTION_CHOICES = [("", _("— Không ghi —"))] + [(str(i), "★" * i) for i in range(1, 6)]
@@ -127,3 +140,13 @@ class TicketFilterForm(forms.Form):
     department = forms.CharField(required=False)
     overdue = forms.BooleanField(label=_("Chỉ quá hạn"), required=False)
     q = forms.CharField(label=_("Tìm"), required=False, max_length=100)
+
+
+class CallNotesForm(forms.Form):
+    notes = forms.CharField(
+        label=_("Ghi chú cuộc gọi"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 4000}),
+        error_messages={"max_length": _("Ghi chú tối đa %(limit_value)d ký tự.")},
+    )

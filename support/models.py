@@ -318,3 +318,27 @@ class CallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller or self.phone} · {self.started_at:%d/%m %H:%M}"
+
+
+class CtiToken(models.Model):
+    """The call-center system's credential: it may post calls and call status, nothing else.
+
+    Not a user account: it reads no customer or ticket and edits nothing. Only the SHA-256 of
+    the key is stored; the key itself is shown once, when made (`manage.py cti_token_create`).
+    """
+
+    name = models.CharField(_("tên hệ thống"), max_length=100)
+    key_hash = models.CharField(_("mã băm của khoá"), max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(_("đầu khoá"), max_length=8, editable=False)
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("khoá tích hợp tổng đài (CTI)")
+        verbose_name_plural = _("khoá tích hợp tổng đài (CTI)")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"

@@ -20,6 +20,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from o2o_site.api import Conflict, DomainError, NotFound
 
@@ -708,6 +709,15 @@ def call_ring(
     return call, True
 
 
+_CALL_SUMMARY = {CallLog.Direction.INBOUND: _lazy("Cuộc gọi đến"), CallLog.Direction.OUTBOUND: _lazy("Cuộc gọi đi")}
+
+
+def _phone_local(raw: str) -> str:
+    from o2o_site.phones import format_phone_local
+
+    return format_phone_local(raw)
+
+
 def _timeline_call(call: CallLog) -> None:
     from customers.services import record_activity
 
@@ -715,34 +725,121 @@ def _timeline_call(call: CallLog) -> None:
         customer=call.customer,
         kind="call",
         occurred_at=call.started_at,
-        summary=_("Cuộc gọi %(direction)s %(caller)s")
-        % {"direction": call.get_direction_display().lower(), "caller": call.caller},
+        summary=_("%(direction)s · %(caller)s")
+        % {"direction": _CALL_SUMMARY[call.direction], "caller": _phone_local(call.caller)},
         ref_type=CALL_REF,
         ref_id=str(call.pk),
         data={"status": call.status, "outcome": call.outcome, "agent": call.agent.get_username() if call.agent else ""},
     )
 
 
+class CallTaken(Conflict):
+    code = "call_taken"
+
+
+class CallOver(Conflict):
+    code = "call_over"
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else _("tổng đài viên khác")
+
+
+def call_answer(*, call: CallLog, agent) -> CallLog:
+    """An agent takes a ringing call. The first answer wins.
+
+    The claim is a conditional UPDATE `WHERE status = 'ringing'`, so two agents clicking at once
+    cannot both take the call. Answering again a call one already holds is harmless (idempotent).
+    Raises CallTaken (409, `extra` names who has it) when another agent was first, CallOver when
+    the call has ended or was missed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = CallLog.objects.filter(pk=call.pk, status=CallLog.Status.RINGING).update(
+            status=CallLog.Status.ANSWERED, answered_at=now, agent=agent
+        )
+        current = CallLog.objects.select_related("customer", "agent", "ticket").get(pk=call.pk)
+        if claimed and current.customer_id:
+            _timeline_call(current)
+    if not claimed:
+        if current.status == CallLog.Status.ANSWERED and current.agent_id == agent.pk:
+            return current
+        if current.status == CallLog.Status.ANSWERED:
+            raise CallTaken(
+                _("%(agent)s đã nhận cuộc gọi này lúc %(time)s.")
+                % {"agent": _who(current.agent), "time": timezone.localtime(current.answered_at).strftime("%H:%M:%S")},
+                extra={"agent": current.agent.get_username() if current.agent else ""},
+            )
+        raise CallOver(_("Cuộc gọi này đã kết thúc (%(status)s).") % {"status": current.get_status_display()})
+    return current
+
+
 def call_update(*, call: CallLog, status: str, agent=None) -> CallLog:
-    """The CTI (or the agent) says the call was answered, ended or missed."""
+    """The CTI says the call was answered, ended or missed.
+
+    "answered" only moves a ringing call (a call an agent already took keeps its agent); an
+    ended or missed call is final. Agents answer through call_answer (first answer wins).
+    """
     if status not in (CallLog.Status.ANSWERED, CallLog.Status.ENDED, CallLog.Status.MISSED):
         raise DomainError(_("Trạng thái cuộc gọi không hợp lệ."), fields={"status": [_("Không hợp lệ.")]})
+    if status == CallLog.Status.ANSWERED and agent is not None:
+        return call_answer(call=call, agent=agent)
     now = timezone.now()
-    changes: dict = {"status": status}
-    if status == CallLog.Status.ANSWERED:
-        changes["answered_at"] = now
-        if agent is not None:
-            changes["agent"] = agent
-    else:
-        changes["ended_at"] = now
     with transaction.atomic():
-        CallLog.objects.filter(pk=call.pk).exclude(status__in=[CallLog.Status.ENDED, CallLog.Status.MISSED]).update(
-            **changes
-        )
+        if status == CallLog.Status.ANSWERED:
+            moved = CallLog.objects.filter(pk=call.pk, status=CallLog.Status.RINGING).update(
+                status=status, answered_at=now
+            )
+        else:
+            moved = (
+                CallLog.objects.filter(pk=call.pk)
+                .exclude(status__in=[CallLog.Status.ENDED, CallLog.Status.MISSED])
+                .update(status=status, ended_at=now)
+            )
         call.refresh_from_db()
-        if call.customer_id:
+        if moved and call.customer_id:
             _timeline_call(call)
     return call
+
+
+def _held_by(call: CallLog, agent) -> CallLog:
+    """Under a transaction: the call locked, refused unless it is this agent's (or no one's)."""
+    locked = CallLog.objects.select_for_update(of=("self",)).select_related("agent").get(pk=call.pk)
+    if locked.agent_id and locked.agent_id != agent.pk:
+        raise CallTaken(_("Cuộc gọi này do %(agent)s phụ trách.") % {"agent": _who(locked.agent)})
+    return locked
+
+
+CALL_NOTES_MAX = 4000
+
+
+def call_notes_save(*, call: CallLog, agent, notes: str) -> CallLog:
+    """Saves the agent's notes on the call (replacing the previous ones). Refused on another agent's call."""
+    notes = (notes or "").strip()
+    if len(notes) > CALL_NOTES_MAX:
+        raise DomainError(
+            _("Ghi chú tối đa %(n)s ký tự.") % {"n": CALL_NOTES_MAX},
+            fields={"notes": [_("Tối đa %(n)s ký tự.") % {"n": CALL_NOTES_MAX}]},
+        )
+    with transaction.atomic():
+        locked = _held_by(call, agent)
+        CallLog.objects.filter(pk=locked.pk).update(notes=notes)
+        locked.notes = notes
+    call.notes = notes
+    return locked
+
+
+def call_end(*, call: CallLog, agent) -> CallLog:
+    """The agent ends the call from the screen. Idempotent: an ended call stays as it was."""
+    with transaction.atomic():
+        locked = _held_by(call, agent)
+        moved = CallLog.objects.filter(pk=locked.pk, status=CallLog.Status.ANSWERED).update(
+            status=CallLog.Status.ENDED, ended_at=timezone.now()
+        )
+        locked.refresh_from_db()
+        if moved and locked.customer_id:
+            _timeline_call(locked)
+    return locked
 
 
 def call_attach_customer(*, call: CallLog, customer) -> CallLog:

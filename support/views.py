@@ -4,21 +4,24 @@ Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from o2o_site.api import DomainError
+from customers.access import access_log_request
+from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import Role, role_required
 
 from . import selectors, services
 from .api.filters import TicketFilter
 from .forms import (
     AssignForm,
+    CallNotesForm,
     CommentForm,
     ConfirmForm,
     FollowupForm,
@@ -28,9 +31,33 @@ from .forms import (
     TicketForm,
     TransitionForm,
 )
-from .models import CallLog, Ticket, TicketEvent
+from .models import Ticket, TicketEvent
 
 SUPPORT = (Role.AGENT, Role.MANAGER)
+
+
+def screen(*roles, post_only: bool = False):
+    """A staff screen: the role check, then a missing object (a stale link, an erased customer)
+    is the project's Vietnamese 404 page, and a GET on a form's target is a 405 page that says
+    what to do instead of an empty body."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if post_only and request.method != "POST":
+                response = render(
+                    request, "support/method_not_allowed.html", {"title": _("Không dùng được")}, status=405
+                )
+                response["Allow"] = "POST"
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+
+        return role_required(*roles)(wrapper)
+
+    return decorator
 
 
 def _form_errors(form, exc: DomainError) -> None:
@@ -46,15 +73,18 @@ def _one_exact_phone(candidates) -> bool:
     return len(candidates) == 1 and candidates[0].matched in ("phone", "ticket", "order", "voucher")
 
 
-@role_required(*SUPPORT)
+@screen(*SUPPORT)
 def hotline(request):
     form = SearchForm(request.GET or None)
-    candidates = []
+    result = selectors.HotlineResult()
     searched = form.is_valid() and bool(form.cleaned_data["q"].strip())
     if searched:
-        candidates = selectors.hotline_lookup(form.cleaned_data["q"])
-        if _one_exact_phone(candidates):
-            return _open_customer(request, candidates[0].customer.pk)
+        result = selectors.hotline_search(form.cleaned_data["q"])
+        access_log_request(
+            request, "lookup", query=form.cleaned_data["q"], result_ids=[c.customer.pk for c in result.candidates]
+        )
+        if _one_exact_phone(result.candidates) and not result.more:
+            return _open_customer(request, result.candidates[0].customer.pk)
     template = "support/_results.html" if request.htmx else "support/hotline.html"
     return render(
         request,
@@ -62,9 +92,10 @@ def hotline(request):
         {
             "title": _("Tổng đài"),
             "form": form,
-            "candidates": candidates,
+            "result": result,
+            "candidates": result.candidates,
             "searched": searched,
-            "q": form.data.get("q", ""),
+            "q": form.data.get("q", "") if form.is_bound and not form.errors else "",
         },
     )
 
@@ -80,24 +111,68 @@ def _open_customer(request, customer_id, call_id=None):
     return redirect(url)
 
 
-@role_required(*SUPPORT)
+@screen(*SUPPORT)
 def hotline_pop(request):
-    """Polled every 2 s by the hotline screen: the calls ringing for this agent."""
+    """Polled every 2 s by the hotline screen: the calls ringing for this agent, with what the
+    agent needs in the first seconds (open tickets, last order, segments, a usable voucher)."""
     calls = selectors.calls_for_screen_pop(agent=request.user)
-    return render(request, "support/_pop.html", {"calls": calls})
+    return render(request, "support/_pop.html", {"calls": calls, "notes_form": CallNotesForm()})
 
 
-@require_POST
-@role_required(*SUPPORT)
+@screen(*SUPPORT, post_only=True)
 def call_answer(request, pk):
-    call = services.call_update(call=selectors.call_get(pk), status=CallLog.Status.ANSWERED, agent=request.user)
+    call = selectors.call_get(pk)
+    try:
+        call = services.call_answer(call=call, agent=request.user)
+    except (services.CallTaken, services.CallOver) as exc:
+        return render(request, "support/call_taken.html", {"title": _("Cuộc gọi"), "message": exc.message}, status=409)
+    notes = CallNotesForm(request.POST)
+    if notes.is_valid() and notes.cleaned_data["notes"]:
+        services.call_notes_save(call=call, agent=request.user, notes=notes.cleaned_data["notes"])
     if call.customer_id:
         return _open_customer(request, call.customer_id, call.pk)
     url = reverse("support:new-customer") + f"?phone={call.caller}&call={call.pk}"
     return redirect(url)
 
 
-@role_required(*SUPPORT)
+@screen(*SUPPORT, post_only=True)
+def call_notes(request, pk):
+    call = selectors.call_get(pk)
+    form = CallNotesForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(" ".join(form.errors.get("notes", [])) or _("Ghi chú chưa hợp lệ."))
+        services.call_notes_save(call=call, agent=request.user, notes=form.cleaned_data["notes"])
+    except DomainError as exc:
+        if request.htmx:
+            return render(request, "support/_call_saved.html", {"error": exc.message}, status=400)
+        messages.error(request, exc.message)
+    else:
+        if request.htmx:
+            return render(request, "support/_call_saved.html", {"saved": True})
+        messages.success(request, _("Đã lưu ghi chú cuộc gọi."))
+    return _back_to_call(call)
+
+
+@screen(*SUPPORT, post_only=True)
+def call_end(request, pk):
+    call = selectors.call_get(pk)
+    try:
+        services.call_end(call=call, agent=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã kết thúc cuộc gọi."))
+    return _back_to_call(call)
+
+
+def _back_to_call(call):
+    if call.customer_id:
+        return redirect(reverse("support:customer", args=[call.customer_id]) + f"?call={call.pk}")
+    return redirect("support:hotline")
+
+
+@screen(*SUPPORT)
 def customer(request, pk):
     page = _int(request.GET.get("page"), 1)
     kinds = [k for k in request.GET.getlist("kind") if k]
@@ -109,25 +184,53 @@ def customer(request, pk):
         return render(
             request,
             "support/_timeline.html",
-            {"ov": overview, "kinds": kinds, "channels": channels, **_timeline_filters()},
+            {
+                "ov": overview,
+                "kinds": kinds,
+                "channels": channels,
+                "labels": selectors.code_labels(),
+                **_timeline_filters(),
+            },
         )
+    access_log_request(request, "profile", customer=overview.customer)
+    active_call = selectors.call_in_progress(
+        agent=request.user, customer=overview.customer, call_id=request.GET.get("call")
+    )
     initial = {
         "order_ref": overview.latest_order.number if overview.latest_order else "",
-        "call": request.GET.get("call"),
+        "call": active_call.pk if active_call else None,
     }
+    return _customer_page(request, overview, TicketForm(initial=initial), active_call, kinds=kinds, channels=channels)
+
+
+def _customer_page(request, overview, ticket_form, active_call, *, kinds=(), channels=(), status: int = 200):
     return render(
         request,
         "support/customer.html",
         {
             "title": overview.customer.full_name or _("Khách hàng"),
             "ov": overview,
-            "ticket_form": TicketForm(initial=initial),
+            "ticket_form": ticket_form,
             "search_form": SearchForm(),
+            "active_call": active_call,
+            "notes_form": CallNotesForm(initial={"notes": active_call.notes if active_call else ""}),
+            "labels": selectors.code_labels(),
             "kinds": kinds,
             "channels": channels,
             **_timeline_filters(),
         },
+        status=status,
     )
+
+
+def _call_or_none(call_id):
+    """The call a form names; a stale id (the call row gone) is dropped, not a failure of the form."""
+    if not call_id:
+        return None
+    try:
+        return selectors.call_get(call_id)
+    except NotFound:
+        return None
 
 
 def _timeline_filters() -> dict:
@@ -150,14 +253,14 @@ def _int(value, default: int) -> int:
         return default
 
 
-@require_POST
-@role_required(*SUPPORT)
+@screen(*SUPPORT, post_only=True)
 def ticket_create(request, pk):
     overview = selectors.customer_overview(pk)
     form = TicketForm(request.POST)
+    call = None
     if form.is_valid():
         data = form.cleaned_data
-        call = selectors.call_get(data["call"]) if data.get("call") else None
+        call = _call_or_none(data.get("call"))
         try:
             ticket = services.ticket_create(
                 customer=overview.customer,
@@ -179,21 +282,11 @@ def ticket_create(request, pk):
                 % {"number": ticket.number, "department": ticket.department.name},
             )
             return redirect("support:customer", pk=overview.customer.pk)
-    return render(
-        request,
-        "support/customer.html",
-        {
-            "title": overview.customer.full_name,
-            "ov": overview,
-            "ticket_form": form,
-            "search_form": SearchForm(),
-            **_timeline_filters(),
-        },
-        status=400,
-    )
+    active_call = call or selectors.call_in_progress(agent=request.user, customer=overview.customer)
+    return _customer_page(request, overview, form, active_call, status=400)
 
 
-@role_required(*SUPPORT)
+@screen(*SUPPORT)
 def new_customer(request):
     from customers.services import customer_resolve
 
@@ -209,19 +302,22 @@ def new_customer(request):
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            if data.get("call"):
-                services.call_attach_customer(call=selectors.call_get(data["call"]), customer=result.customer)
+            call = _call_or_none(data.get("call"))
+            if call is not None:
+                services.call_attach_customer(call=call, customer=result.customer)
             if not result.created:
                 messages.info(request, _("Số điện thoại/email này đã có hồ sơ: mở hồ sơ hiện có."))
-            return _open_customer(request, result.customer.pk, data.get("call"))
+            return _open_customer(request, result.customer.pk, call.pk if call else None)
     return render(request, "support/new_customer.html", {"title": _("Khách hàng mới"), "form": form})
 
 
-@role_required(*SUPPORT)
+@screen(*SUPPORT)
 def tickets(request):
     filters = TicketFilterForm(request.GET or None)
     scope = request.GET.get("scope") or "mine"
-    qs = selectors.ticket_list(user=request.user, scope=scope)
+    if scope not in selectors.QUEUE_SCOPES:
+        scope = "mine"
+    qs = selectors.ticket_queue(user=request.user, scope=scope)
     filtered = TicketFilter(request.GET, queryset=qs)
     page = Paginator(filtered.qs, 25).get_page(request.GET.get("page"))
     params = request.GET.copy()
@@ -241,7 +337,7 @@ def tickets(request):
     )
 
 
-@role_required(*SUPPORT)
+@screen(*SUPPORT)
 def ticket_detail(request, pk):
     ticket = selectors.ticket_detail(pk)
     return render(request, "support/ticket.html", _ticket_context(ticket))
@@ -267,8 +363,7 @@ def _ticket_context(ticket, **forms) -> dict:
     }
 
 
-@require_POST
-@role_required(*SUPPORT)
+@screen(*SUPPORT, post_only=True)
 def ticket_action(request, pk, action):
     ticket = selectors.ticket_get(pk)
     forms_by_action = {
@@ -279,7 +374,7 @@ def ticket_action(request, pk, action):
         "confirm": ConfirmForm,
     }
     if action not in forms_by_action:
-        return HttpResponse(status=404)
+        raise Http404(_("Không có thao tác này."))
     form = forms_by_action[action](request.POST)
     if form.is_valid():
         try:
@@ -347,7 +442,7 @@ def confirm(request, token):
     return render(request, "support/confirm.html", {"ticket": ticket, "form": form, "done": done, "error": error})
 
 
-@role_required(Role.MANAGER)
+@screen(Role.MANAGER)
 def satisfaction_report(request):
     return render(
         request,

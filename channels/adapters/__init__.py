@@ -32,6 +32,15 @@ ADAPTERS: dict[str, type[ChannelAdapter]] = {
 }
 
 
+def adapter_class(kind: str) -> type[ChannelAdapter]:
+    return ADAPTERS.get(kind, NoPushAdapter)
+
+
+def content_kinds() -> list[str]:
+    """The channel kinds whose adapter sends title/description (content has a sync state there)."""
+    return sorted(kind for kind, cls in ADAPTERS.items() if cls.pushes and cls.pushes_content)
+
+
 def adapter_for(channel) -> ChannelAdapter:
     cls = ADAPTERS.get(channel.kind, NoPushAdapter)
     adapter = cls(channel, channel_credentials(channel))
@@ -41,4 +50,12 @@ def adapter_for(channel) -> ChannelAdapter:
     return adapter
 
 
-__all__ = ["AdapterError", "ChannelAdapter", "ListingPush", "WebhookEvent", "adapter_for"]
+__all__ = [
+    "AdapterError",
+    "ChannelAdapter",
+    "ListingPush",
+    "WebhookEvent",
+    "adapter_class",
+    "adapter_for",
+    "content_kinds",
+]

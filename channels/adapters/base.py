@@ -10,11 +10,14 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+
+from o2o_site.retry_after import parse_retry_after
 
 from .. import conf
 
@@ -23,7 +26,17 @@ _SAID_NOT_CONFIGURED: set[str] = set()
 
 
 class AdapterError(Exception):
-    """A channel refused or could not be reached; the message is shown on the sync screen."""
+    """A channel refused or could not be reached; the message is shown on the sync screen.
+    `retry_after` (seconds) is the channel's own word on when to come back (Retry-After)."""
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# The longest Retry-After a channel gave during the current push (per thread): every adapter's
+# calls go through http_json, so `push_listings` learns it without each adapter passing it on.
+_asked = threading.local()
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,10 @@ def http_json(method: str, url: str, *, body: bytes | None = None, headers: dict
             raw = response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:500].decode("utf-8", "replace")
-        raise AdapterError(f"HTTP {exc.code}: {detail}") from exc
+        wait = parse_retry_after(exc.headers.get("Retry-After")) if exc.code in (429, 503) else None
+        if wait is not None:
+            _asked.seconds = max(getattr(_asked, "seconds", 0.0) or 0.0, wait)
+        raise AdapterError(f"HTTP {exc.code}: {detail}", retry_after=wait) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise AdapterError(f"Không kết nối được tới kênh: {exc}") from exc
     try:
@@ -106,18 +122,26 @@ class ChannelAdapter:
     kind = ""
     batch_size = 100
     min_interval_s = 0.0  # pause between calls: the platform's rate limit
-    required = ()  # credential keys without which the adapter falls back to logging
+    required = ()  # credential keys without which nothing is sent (the listings are "not configured")
+    pushes = True  # False: the channel takes no catalogue at all (a counter, a chat channel)
+    pushes_content = False  # True: title/description reach the channel, so content has a sync state
+    acknowledged_by_fetch = False  # True: a feed; the platform's fetch is the acknowledgement
 
     def __init__(self, channel, credentials: dict):
         self.channel = channel
         self.credentials = credentials
         self.settings = channel.adapter_settings or {}
         self.calls_made = 0
+        self.retry_after_s: float | None = None  # what the channel asked during the last push
         self._last_call = 0.0
 
     @property
     def configured(self) -> bool:
-        return all(self.credentials.get(key) for key in self.required)
+        return self.pushes and all(self.credentials.get(key) for key in self.required)
+
+    @property
+    def missing_credentials(self) -> list[str]:
+        return [key for key in self.required if not self.credentials.get(key)]
 
     def _throttle(self) -> None:
         if self.min_interval_s:
@@ -133,19 +157,17 @@ class ChannelAdapter:
 
     # --- outbound -----------------------------------------------------------------------------
     def push_listings(self, items: Sequence[ListingPush]) -> dict[int, str | None]:
-        """Pushes price and stock; returns {listing_id: None on success, else the error}."""
+        """Pushes price and stock; returns {listing_id: None on success, else the error}.
+
+        Never claims success for a channel it cannot reach: without credentials every item fails.
+        """
         if not self.configured:
-            # Said once per channel and process (the demo pushes hundreds of batches); the rest at DEBUG.
-            level = logging.DEBUG if self.channel.code in _SAID_NOT_CONFIGURED else logging.INFO
-            _SAID_NOT_CONFIGURED.add(self.channel.code)
-            logger.log(
-                level,
-                "channel %s not configured: listings are kept here, not sent (%d now)",
-                self.channel.code,
-                len(items),
-            )
-            return {item.listing_id: None for item in items}
-        return self._push(items)
+            return all_or_error(items, "Kênh chưa được cấu hình: không gửi được.")
+        _asked.seconds = None
+        try:
+            return self._push(items)
+        finally:
+            self.retry_after_s, _asked.seconds = _asked.seconds, None
 
     def _push(self, items: Sequence[ListingPush]) -> dict[int, str | None]:
         return {item.listing_id: None for item in items}
@@ -161,6 +183,14 @@ class ChannelAdapter:
     def orders_from_event(self, event: dict) -> list[dict]:
         """Our canonical order payloads for one stored event (may call the platform)."""
         return []
+
+    # --- backfill -----------------------------------------------------------------------------
+    pulls_orders = False  # True: the platform's order list can be read by update time
+
+    def orders_updated(self, since, until) -> Iterator[dict]:
+        """Canonical payloads of every order updated in [since, until), page by page (the
+        platform's documented order list call). Raises AdapterError."""
+        return iter(())
 
 
 def all_or_error(items: Sequence[ListingPush], error: str | None) -> dict[int, str | None]:

@@ -115,34 +115,72 @@ class LazadaAdapter(ChannelAdapter):
 
     def orders_from_event(self, event):
         order_id = (event.get("data") or {}).get("trade_order_id")
-        head = self._call("GET", "/order/get", order_id=order_id)
-        items = self._call("GET", "/order/items/get", order_id=order_id)
-        for data in (head, items):
-            if str(data.get("code", "0")) != "0":
-                raise AdapterError(f"{data.get('code')}: {data.get('message', '')}")
+        head = self._ok(self._call("GET", "/order/get", order_id=order_id))
+        items = self._ok(self._call("GET", "/order/items/get", order_id=order_id))
         order = head.get("data") or {}
-        statuses = order.get("statuses") or [(event.get("data") or {}).get("order_status", "pending")]
-        address = order.get("address_shipping") or {}
-        return [
+        if not order.get("statuses"):
+            order = {**order, "statuses": [(event.get("data") or {}).get("order_status", "pending")]}
+        return [_payload(order, items.get("data") or [], fallback_id=order_id)]
+
+    pulls_orders = True
+
+    def orders_updated(self, since, until):
+        """GetOrders (`/orders/get`, update_after/update_before, sorted by update time, offset
+        pages of 100), then GetMultipleOrderItems (`/orders/items/get`) for each page."""
+        offset = 0
+        while True:
+            page = self._ok(
+                self._call(
+                    "GET",
+                    "/orders/get",
+                    update_after=since.isoformat(timespec="seconds"),
+                    update_before=until.isoformat(timespec="seconds"),
+                    sort_by="updated_at",
+                    sort_direction="ASC",
+                    offset=offset,
+                    limit=100,
+                )
+            )
+            orders = (page.get("data") or {}).get("orders") or []
+            if not orders:
+                return
+            ids = [o["order_id"] for o in orders]
+            items = self._ok(self._call("GET", "/orders/items/get", order_ids=json.dumps(ids)))
+            by_order = {str(row.get("order_id")): row.get("order_items") or [] for row in items.get("data") or []}
+            for order in orders:
+                yield _payload(order, by_order.get(str(order["order_id"]), []), fallback_id=order["order_id"])
+            if len(orders) < 100:
+                return
+            offset += len(orders)
+
+    @staticmethod
+    def _ok(data: dict) -> dict:
+        if str(data.get("code", "0")) != "0":
+            raise AdapterError(f"{data.get('code')}: {data.get('message', '')}")
+        return data
+
+
+def _payload(order: dict, items: list[dict], *, fallback_id) -> dict:
+    statuses = order.get("statuses") or ["pending"]
+    address = order.get("address_shipping") or {}
+    return {
+        "external_id": str(order.get("order_id") or fallback_id),
+        "status": STATUS.get(str(statuses[0]).lower(), "pending"),
+        "placed_at": order.get("created_at"),
+        "updated_at": order.get("updated_at"),
+        "customer": {
+            "lazada_buyer_id": str(order.get("buyer_id") or ""),
+            "full_name": f"{order.get('customer_first_name', '')} {order.get('customer_last_name', '')}".strip(),
+            "phone": str(address.get("phone") or ""),
+        },
+        "lines": [
             {
-                "external_id": str(order.get("order_id") or order_id),
-                "status": STATUS.get(str(statuses[0]).lower(), "pending"),
-                "placed_at": order.get("created_at"),
-                "updated_at": order.get("updated_at"),
-                "customer": {
-                    "lazada_buyer_id": str(order.get("buyer_id") or ""),
-                    "full_name": f"{order.get('customer_first_name', '')} {order.get('customer_last_name', '')}".strip(),
-                    "phone": str(address.get("phone") or ""),
-                },
-                "lines": [
-                    {
-                        "sku": line.get("sku") or "",
-                        "quantity": 1,  # Lazada returns one row per unit
-                        "unit_price": int(round(float(line.get("paid_price") or line.get("item_price") or 0))),
-                        "name": line.get("name") or "",
-                    }
-                    for line in items.get("data") or []
-                ],
-                "total": int(round(float(order.get("price") or 0))),
+                "sku": line.get("sku") or "",
+                "quantity": 1,  # Lazada returns one row per unit
+                "unit_price": int(round(float(line.get("paid_price") or line.get("item_price") or 0))),
+                "name": line.get("name") or "",
             }
-        ]
+            for line in items
+        ],
+        "total": int(round(float(order.get("price") or 0))),
+    }

@@ -45,6 +45,12 @@ def _id(value: str):
     return int(value) if str(value).isdigit() else value
 
 
+def model_id(item: ListingPush):
+    """A model of a multi-variant item is its own id; a single-SKU item has no model: Shopee
+    expects `model_id` 0 there (the listing's external id is then the item id)."""
+    return _id(item.external_id) if item.external_parent_id else 0
+
+
 class ShopeeAdapter(ChannelAdapter):
     kind = "shopee"
     batch_size = 50
@@ -93,19 +99,19 @@ class ShopeeAdapter(ChannelAdapter):
                     (
                         "/api/v2/product/update_price",
                         "price_list",
-                        lambda m: {"model_id": _id(m.external_id), "original_price": m.price},
+                        lambda m: {"model_id": model_id(m), "original_price": m.price},
                     ),
                     (
                         "/api/v2/product/update_stock",
                         "stock_list",
-                        lambda m: {"model_id": _id(m.external_id), "seller_stock": [{"stock": m.quantity}]},
+                        lambda m: {"model_id": model_id(m), "seller_stock": [{"stock": m.quantity}]},
                     ),
                 ):
                     response = self._call(path, {"item_id": _id(item_id), key: [build(m) for m in models]})
                     for failure in response.get("failure_list") or []:
                         failed[str(failure.get("model_id"))] = failure.get("failed_reason") or "failed"
                 for m in models:
-                    results[m.listing_id] = failed.get(str(_id(m.external_id)))
+                    results[m.listing_id] = failed.get(str(model_id(m)))
             except AdapterError as exc:
                 for m in models:
                     results[m.listing_id] = str(exc)
@@ -128,19 +134,50 @@ class ShopeeAdapter(ChannelAdapter):
 
     def orders_from_event(self, event):
         ordersn = (event.get("data") or {}).get("ordersn") or (event.get("data") or {}).get("order_sn")
+        return self._order_details([ordersn])
+
+    pulls_orders = True
+    LIST_WINDOW_S = 15 * 24 * 3600  # get_order_list takes at most 15 days per call
+
+    def orders_updated(self, since, until):
+        """`/api/v2/order/get_order_list` by update_time (cursor pages of 100, windows of at most
+        15 days), then `get_order_detail` for up to 50 order_sn at a time."""
+        start, end = int(since.timestamp()), int(until.timestamp())
+        while start < end:
+            stop = min(end, start + self.LIST_WINDOW_S)
+            cursor = ""
+            while True:
+                response = self._get(
+                    "/api/v2/order/get_order_list",
+                    time_range_field="update_time",
+                    time_from=start,
+                    time_to=stop,
+                    page_size=100,
+                    cursor=cursor,
+                )
+                sns = [o["order_sn"] for o in response.get("order_list") or [] if o.get("order_sn")]
+                for i in range(0, len(sns), 50):
+                    yield from self._order_details(sns[i : i + 50])
+                if not response.get("more"):
+                    break
+                cursor = str(response.get("next_cursor") or "")
+            start = stop
+
+    def _get(self, path: str, **params) -> dict:
         self._throttle()
-        data = http_json(
-            "GET",
-            self._url(
-                "/api/v2/order/get_order_detail",
-                order_sn_list=ordersn,
-                response_optional_fields="buyer_user_id,buyer_username,item_list,total_amount,recipient_address",
-            ),
-        )
+        data = http_json("GET", self._url(path, **params))
         if data.get("error"):
             raise AdapterError(f"{data.get('error')}: {data.get('message', '')}")
+        return data.get("response") or {}
+
+    def _order_details(self, order_sns: list[str]) -> list[dict]:
+        response = self._get(
+            "/api/v2/order/get_order_detail",
+            order_sn_list=",".join(order_sns),
+            response_optional_fields="buyer_user_id,buyer_username,item_list,total_amount,recipient_address",
+        )
         out = []
-        for order in (data.get("response") or {}).get("order_list") or []:
+        for order in response.get("order_list") or []:
             address = order.get("recipient_address") or {}
             phone = str(address.get("phone") or "")
             out.append(

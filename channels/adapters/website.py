@@ -26,6 +26,7 @@ class WebsiteAdapter(ChannelAdapter):
     kind = "website"
     batch_size = 200
     required = ("webhook_url", "webhook_secret")
+    pushes_content = True  # the name travels with every push
 
     def _push(self, items):
         from .base import AdapterError

@@ -47,6 +47,8 @@ class StockFilter(django_filters.FilterSet):
 class ListingFilter(django_filters.FilterSet):
     channel = django_filters.CharFilter(field_name="channel__code")
     sku = django_filters.CharFilter(field_name="sku__code")
+    # The state as shown (selectors.listing_list's `state`), not the stored column.
+    sync_state = django_filters.ChoiceFilter(field_name="state", choices=Listing.SyncState.choices)
 
     class Meta:
         model = Listing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import SKU, CheckIn, Listing, Order, Product, SalesChannel, Stock, Store
+from ..models import SKU, CheckIn, Listing, Order, OrderReturnLine, Product, SalesChannel, Stock, Store
 
 
 class StoreOut(serializers.ModelSerializer):
@@ -33,7 +33,18 @@ class ProductOut(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", "name", "description", "brand", "category", "launch_date", "is_active", "skus"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "brand",
+            "category",
+            "launch_date",
+            "image_url",
+            "web_url",
+            "is_active",
+            "skus",
+        ]
 
 
 class SkuIn(serializers.Serializer):
@@ -42,6 +53,18 @@ class SkuIn(serializers.Serializer):
     price = serializers.IntegerField(min_value=0)
     options = serializers.DictField(required=False, default=dict)
 
+    def validate_options(self, value: dict) -> dict:
+        # PostgreSQL's jsonb refuses a NUL character (\u0000) anywhere: say so instead of a 500.
+        # Options are a flat list of attributes ("màu": "đen"), so nesting is refused as well.
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                raise serializers.ValidationError(_("Thuộc tính là cặp tên – giá trị, không lồng nhau."))
+            if "\x00" in str(key) or (isinstance(item, str) and "\x00" in item) or len(str(key)) > 100:
+                raise serializers.ValidationError(_("Thuộc tính chứa ký tự không hợp lệ."))
+            if isinstance(item, str) and len(item) > 300:
+                raise serializers.ValidationError(_("Giá trị thuộc tính tối đa 300 ký tự."))
+        return value
+
 
 class ProductIn(serializers.Serializer):
     name = serializers.CharField(max_length=300)
@@ -49,7 +72,12 @@ class ProductIn(serializers.Serializer):
     brand = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     launch_date = serializers.DateField(required=False, allow_null=True, default=None)
+    image_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    web_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     skus = SkuIn(many=True, allow_empty=False)
+    channels = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, default=list, max_length=50
+    )
 
 
 class StockOut(serializers.ModelSerializer):
@@ -87,6 +115,8 @@ class StockTransferIn(serializers.Serializer):
 class ListingOut(serializers.ModelSerializer):
     sku = serializers.CharField(source="sku.code")
     channel = serializers.CharField(source="channel.code")
+    # As selectors.listing_list annotates it: never "in_sync" on a channel without credentials.
+    sync_state = serializers.ChoiceField(source="state", choices=Listing.SyncState.choices, read_only=True)
 
     class Meta:
         model = Listing
@@ -107,6 +137,16 @@ class ListingOut(serializers.ModelSerializer):
             "last_error",
             "last_synced_at",
         ]
+
+
+class ListingIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    channel = serializers.CharField(max_length=32)
+    price_override = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    markup_percent = serializers.IntegerField(min_value=0, max_value=500, required=False, allow_null=True, default=None)
+    allocation_percent = serializers.IntegerField(min_value=0, max_value=100, required=False, default=100)
+    safety_buffer = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class ListingPriceIn(serializers.Serializer):
@@ -175,11 +215,19 @@ class OrderOut(serializers.ModelSerializer):
             "updated_at",
             "is_held",
             "hold_reason",
+            "pickup_code",
+            "ready_at",
+            "collected_at",
             "lines",
         ]
 
     def get_store(self, order) -> str | None:
         return order.store.code if order.store_id else None
+
+
+class PickupCollectIn(serializers.Serializer):
+    store = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=40)
 
 
 class OrderStatusIn(serializers.Serializer):
@@ -205,3 +253,28 @@ class CheckInIn(serializers.Serializer):
         child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=dict
     )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ReturnLineIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    condition = serializers.ChoiceField(choices=OrderReturnLine.Condition.choices, default="sellable")
+
+
+class OrderReturnIn(serializers.Serializer):
+    store = serializers.CharField(max_length=32)
+    lines = ReturnLineIn(many=True, allow_empty=False, max_length=500)
+
+
+class ReturnLineOut(serializers.Serializer):
+    sku = serializers.CharField(source="sku.code")
+    quantity = serializers.IntegerField()
+    condition = serializers.CharField()
+
+
+class OrderReturnOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    store = serializers.CharField(source="store.code")
+    created_at = serializers.DateTimeField()
+    lines = ReturnLineOut(many=True)
+    order = OrderOut()

@@ -19,5 +19,7 @@ urlpatterns = [
     path("orders/", views.OrderListApi.as_view(), name="channels-api-orders"),
     path("orders/<str:number>/", views.OrderDetailApi.as_view(), name="channels-api-order"),
     path("orders/<str:number>/status/", views.OrderStatusApi.as_view(), name="channels-api-order-status"),
+    path("orders/<str:number>/return/", views.OrderReturnApi.as_view(), name="channels-api-order-return"),
+    path("pickups/collect/", views.PickupCollectApi.as_view(), name="channels-api-pickup-collect"),
     path("checkins/", views.CheckInListCreateApi.as_view(), name="channels-api-checkins"),
 ]

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from o2o_site.api import NotFound, error_body
+from o2o_site.api import DomainError, NotFound, error_body
 from o2o_site.roles import HasRole, Role, has_role
 
 from .. import selectors, services
@@ -164,6 +164,18 @@ class ListingListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.listing_list()
 
+    @extend_schema(request=s.ListingIn, responses={201: s.ListingOut})
+    def post(self, request):
+        """Publishes a SKU on a channel: 201 with the listing, 409 `already_listed`."""
+        data = s.ListingIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        channel = selectors.channel_get_by_code(v.pop("channel"))
+        if channel is None:
+            raise ChannelNotFound(fields={"channel": [_("Không tìm thấy kênh bán.")]}, status_code=422)
+        listing = services.listing_create(sku=_sku(v.pop("sku")), channel=channel, **v)
+        return Response(s.ListingOut(selectors.listing_get(listing.pk)).data, status=status.HTTP_201_CREATED)
+
 
 class ListingPriceApi(APIView):
     """`POST /api/v1/listings/price/` `{"ids": [...], "price_override" | "markup_percent"}`."""
@@ -239,6 +251,10 @@ class ChannelWebhookApi(APIView):
 
 
 class OrderListApi(generics.ListAPIView):
+    """GET /orders/ — Manager and Inventory list and filter every order. An agent finds the
+    caller's orders by `q` (order number, marketplace id or the customer's exact phone): at most
+    20, no listing, no further pages."""
+
     permission_classes = [HasRole]
     allowed_roles = [Role.MANAGER, Role.INVENTORY, Role.AGENT]
     serializer_class = s.OrderOut
@@ -246,6 +262,16 @@ class OrderListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.order_list()
+
+    def list(self, request, *args, **kwargs):
+        if has_role(request.user, Role.MANAGER, Role.INVENTORY):
+            return super().list(request, *args, **kwargs)
+        q = (request.query_params.get("q") or "").strip()
+        if not q:
+            message = _("Nhập số đơn hoặc số điện thoại của khách để tìm đơn hàng.")
+            raise DomainError(message, code="query_required", status_code=400, fields={"q": [message]})
+        rows = s.OrderOut(selectors.order_search(q), many=True).data
+        return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
 
 
 class OrderDetailApi(APIView):
@@ -308,3 +334,47 @@ class CheckInListCreateApi(generics.ListAPIView):
             by=request.user,
         )
         return Response(s.CheckInOut(checkin).data, status=status.HTTP_201_CREATED)
+
+
+class PickupCollectApi(APIView):
+    """`POST /api/v1/pickups/collect/` `{"store", "code"}`: the customer collects at the counter.
+
+    200 with the order; 422 `wrong_store` (the message names the right store), 409
+    `already_collected`, 404 `not_found`; 403 for staff of another store.
+    """
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.CASHIER]
+
+    @extend_schema(request=s.PickupCollectIn, responses=s.OrderOut)
+    def post(self, request):
+        data = s.PickupCollectIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        store = _location(data.validated_data["store"], "store")
+        order = services.pickup_collect(store=store, code=data.validated_data["code"], by=request.user)
+        return Response(s.OrderOut(selectors.order_find(order.number)).data)
+
+
+class OrderReturnApi(APIView):
+    """`POST /api/v1/orders/{number}/return/` `{"store", "lines": [{"sku", "quantity", "condition"}]}`:
+    goods back at that store (201); more than was sold → 422 `too_many`."""
+
+    permission_classes = [HasRole]
+    allowed_roles = [Role.MANAGER, Role.INVENTORY, Role.CASHIER]
+
+    @extend_schema(request=s.OrderReturnIn, responses={201: s.OrderReturnOut})
+    def post(self, request, number: str):
+        order = selectors.order_find(number)
+        if order is None:
+            raise NotFound(_("Không tìm thấy đơn hàng."))
+        data = s.OrderReturnIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        receipt = services.order_return_receive(
+            order=order,
+            store=_location(v["store"], "store"),
+            lines=[dict(line) for line in v["lines"]],
+            by=request.user,
+        )
+        receipt = selectors.order_return_get(receipt.pk)
+        return Response(s.OrderReturnOut(receipt).data, status=status.HTTP_201_CREATED)

@@ -17,18 +17,25 @@ def store(db):
 
 
 @pytest.fixture
-def shopee(db):
-    return ChannelFactory(code="shopee", name="Shopee", kind=SalesChannel.Kind.SHOPEE)
+def shopee(db, warehouse):
+    """Shopee, fulfilled from the warehouse (as marketplaces are)."""
+    channel = ChannelFactory(code="shopee", name="Shopee", kind=SalesChannel.Kind.SHOPEE)
+    services.channel_locations_set(channel=channel, locations=[warehouse])
+    return channel
 
 
 @pytest.fixture
-def lazada(db):
-    return ChannelFactory(code="lazada", name="Lazada", kind=SalesChannel.Kind.LAZADA)
+def lazada(db, warehouse):
+    channel = ChannelFactory(code="lazada", name="Lazada", kind=SalesChannel.Kind.LAZADA)
+    services.channel_locations_set(channel=channel, locations=[warehouse])
+    return channel
 
 
 @pytest.fixture
-def website(db):
-    return ChannelFactory(code="website", name="Website", kind=SalesChannel.Kind.WEBSITE)
+def website(db, warehouse):
+    channel = ChannelFactory(code="website", name="Website", kind=SalesChannel.Kind.WEBSITE)
+    services.channel_locations_set(channel=channel, locations=[warehouse])
+    return channel
 
 
 @pytest.fixture

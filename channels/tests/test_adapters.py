@@ -12,7 +12,7 @@ from channels.adapters import adapter_for, lazada, shopee, tiktok_shop, website
 from channels.adapters.base import ListingPush
 from channels.models import Listing, SalesChannel
 
-from .factories import ChannelFactory, SkuFactory
+from .factories import ChannelFactory, ProductFactory, SkuFactory
 from .fakeserver import FakePlatform
 
 
@@ -99,6 +99,24 @@ def test_shopee_push_is_signed_and_sends_price_and_stock(settings):
     }
     assert fake.requests[1].json()["stock_list"][2] == {"model_id": 1003, "seller_stock": [{"stock": 3}]}
     assert not fake.rejected
+
+
+@pytest.mark.django_db
+def test_shopee_single_sku_items_send_model_id_0(settings):
+    from channels.adapters.base import ListingPush
+
+    respond = lambda req: {"error": "", "response": {"failure_list": []}}  # noqa: E731
+    with FakePlatform(respond=respond) as fake:
+        settings.CHANNELS_CREDENTIALS = {
+            "shopee": {"base_url": fake.url, "partner_id": "1", "partner_key": "k", "shop_id": "7", "access_token": "t"}
+        }
+        channel = ChannelFactory(code="shopee", kind=SalesChannel.Kind.SHOPEE)
+        single = ListingPush(
+            listing_id=9, sku_code="AO", external_id="555", external_parent_id="", price=1000, quantity=2, active=True
+        )
+        assert adapter_for(channel).push_listings([single]) == {9: None}
+    assert fake.requests[0].json() == {"item_id": 555, "price_list": [{"model_id": 0, "original_price": 1000}]}
+    assert fake.requests[1].json() == {"item_id": 555, "stock_list": [{"model_id": 0, "seller_stock": [{"stock": 2}]}]}
 
 
 @pytest.mark.django_db
@@ -210,18 +228,35 @@ def test_webhook_signatures_match_the_platform_schemes():
 
 
 @pytest.mark.django_db
-def test_feed_channel_push_marks_listings_in_sync(warehouse):
-    # given
+def test_a_feed_listing_is_in_sync_only_once_the_platform_fetched_it(warehouse, client, settings):
+    # given a Facebook feed with its token, and a listing in it
+    settings.CHANNELS_CREDENTIALS = {"facebook": {"feed_token": "abc"}}
     channel = ChannelFactory(code="facebook", kind=SalesChannel.Kind.FACEBOOK)
-    sku = SkuFactory()
+    services.channel_locations_set(channel=channel, locations=[warehouse])
+    sku = SkuFactory(product=ProductFactory(brand="Acme", image_url="https://cdn.example.vn/a.jpg"))
     services.stock_receive(sku=sku, location=warehouse, quantity=3)
     listing = services.listing_upsert(sku=sku, channel=channel)
-    # when
+    # when the push runs, nothing is sent: still pending
     services.listings_push_channel(channel_id=channel.pk)
-    # then
+    listing.refresh_from_db()
+    assert listing.sync_state == Listing.SyncState.PENDING
+    # when the platform fetches the feed
+    assert client.get("/channels/feeds/facebook.tsv?token=abc").status_code == 200
+    # then what it got is what the listing holds: in sync
     listing.refresh_from_db()
     assert listing.sync_state == Listing.SyncState.IN_SYNC
     assert json.dumps(listing.synced_quantity) == "3"
+    assert listing.synced_content_version == listing.content_version
+
+
+@pytest.mark.django_db
+def test_a_feed_without_a_token_is_not_configured_never_in_sync(warehouse):
+    channel = ChannelFactory(code="facebook", kind=SalesChannel.Kind.FACEBOOK)
+    services.channel_locations_set(channel=channel, locations=[warehouse])
+    listing = services.listing_upsert(sku=SkuFactory(), channel=channel)
+    services.listings_push_channel(channel_id=channel.pk)
+    listing.refresh_from_db()
+    assert listing.sync_state == Listing.SyncState.NOT_CONFIGURED
 
 
 def test_tiktok_shop_and_tiki_webhooks_verify_only_their_signature():

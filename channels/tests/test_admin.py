@@ -84,3 +84,37 @@ def test_admin_sku_price_edit_marks_listings(admin_client_, lazada):
     assert response.status_code == 302
     listing = Listing.objects.get()
     assert (listing.price, listing.sync_state) == (150_000, Listing.SyncState.PENDING)
+
+
+def test_declaring_a_channels_fulfilment_locations_in_the_admin_republishes_its_listings(admin_client_, shopee, store):
+    # given: Shopee ships from the warehouse; the units are at the store
+    sku = SkuFactory()
+    services.stock_receive(sku=sku, location=store, quantity=4)
+    listing = services.listing_upsert(sku=sku, channel=shopee)
+    assert listing.published_quantity == 0
+    location = shopee.locations.get()
+    # when: the store is added as a second location in the channel's page
+    response = admin_client_.post(
+        reverse("admin:channels_saleschannel_change", args=[shopee.pk]),
+        {
+            "code": shopee.code,
+            "name": shopee.name,
+            "kind": shopee.kind,
+            "is_online": "on",
+            "is_active": "on",
+            "adapter_settings": "{}",
+            "locations-TOTAL_FORMS": "2",
+            "locations-INITIAL_FORMS": "1",
+            "locations-0-id": str(location.pk),
+            "locations-0-channel": str(shopee.pk),
+            "locations-0-location": str(location.location_id),
+            "locations-0-position": "0",
+            "locations-1-channel": str(shopee.pk),
+            "locations-1-location": str(store.pk),
+            "locations-1-position": "1",
+        },
+    )
+    # then
+    assert response.status_code == 302, response.content.decode()[:2000]
+    listing.refresh_from_db()
+    assert listing.published_quantity == 4

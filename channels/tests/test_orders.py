@@ -301,14 +301,25 @@ def test_cancelling_an_order_of_several_lines_releases_every_sku(shopee, stocked
     ) == [("AO-001", -2, 0), ("AO-001", -1, 0), ("QUAN-01", -1, 0)]
 
 
-def test_an_online_order_ships_from_a_location_that_has_the_units(shopee, stocked, warehouse, store):
-    # given: the warehouse is empty, the store holds the units
+def test_an_online_order_ships_from_a_store_the_channel_ships_from(shopee, stocked, warehouse, store):
+    # given: Shopee ships from the warehouse and the store; the warehouse is empty
+    services.channel_locations_set(channel=shopee, locations=[warehouse, store])
     sku = stocked(3, location=store)
     # when
     result = services.order_ingest(channel_code="shopee", payload=order_payload(quantity=2))
     # then: reserved at the store, not refused for the empty warehouse
     assert result.order.stock_state == Order.StockState.RESERVED
     assert (_stock(sku, store).on_hand, _stock(sku, store).reserved) == (3, 2)
+
+
+def test_an_online_order_never_takes_units_of_a_store_its_channel_does_not_ship_from(shopee, stocked, store):
+    # given: Shopee ships from the warehouse only; the units are at a store
+    sku = stocked(3, location=store)
+    # when / then: refused, the store's units untouched, and Shopee publishes 0
+    with pytest.raises(InsufficientStock):
+        services.order_ingest(channel_code="shopee", payload=order_payload(quantity=1))
+    assert _stock(sku, store).reserved == 0
+    assert services.listing_upsert(sku=sku, channel=shopee).published_quantity == 0
 
 
 def test_an_online_order_prefers_the_warehouse_when_it_has_the_units(shopee, stocked, warehouse, store):

@@ -22,6 +22,8 @@ def test_twenty_parallel_orders_from_three_channels_for_the_last_three_units():
         ChannelFactory(code="lazada", kind=SalesChannel.Kind.LAZADA),
         ChannelFactory(code="website", kind=SalesChannel.Kind.WEBSITE),
     ]
+    for channel in channels:
+        services.channel_locations_set(channel=channel, locations=[warehouse])
     sku = SkuFactory(code="LAST-3")
     services.stock_receive(sku=sku, location=warehouse, quantity=3)
     barrier = threading.Barrier(20)
@@ -69,6 +71,7 @@ def test_parallel_orders_of_two_skus_in_opposite_line_order_never_deadlock_or_ov
     # given: 5 of each SKU, 12 orders of one of each, half listing them in the other order
     warehouse = StoreFactory(code="kho", is_warehouse=True)
     channel = ChannelFactory(code="shopee", kind=SalesChannel.Kind.SHOPEE)
+    services.channel_locations_set(channel=channel, locations=[warehouse])
     first, second = SkuFactory(code="PAIR-A"), SkuFactory(code="PAIR-B")
     for sku in (first, second):
         services.stock_receive(sku=sku, location=warehouse, quantity=5)
@@ -122,6 +125,7 @@ def test_the_same_order_delivered_eight_times_at_once_is_recorded_and_reserved_o
     # given
     warehouse = StoreFactory(code="kho", is_warehouse=True)
     channel = ChannelFactory(code="shopee", kind=SalesChannel.Kind.SHOPEE)
+    services.channel_locations_set(channel=channel, locations=[warehouse])
     sku = SkuFactory(code="ONCE-1")
     services.stock_receive(sku=sku, location=warehouse, quantity=10)
     barrier = threading.Barrier(8)

@@ -37,6 +37,17 @@ def lazada_fake(settings, db):
         yield fake
 
 
+@pytest.fixture
+def website_fake(settings, lazada_fake):
+    """Our website's listing webhook (a fake that accepts everything), next to the Lazada fake."""
+    with FakePlatform() as fake:
+        settings.CHANNELS_CREDENTIALS = {
+            **settings.CHANNELS_CREDENTIALS,
+            "website": {"webhook_url": fake.url + "/hooks/listings", "webhook_secret": "w"},
+        }
+        yield fake
+
+
 def _pushed_skus(fake):
     import xml.etree.ElementTree as ET
 
@@ -50,7 +61,7 @@ def _synced(listings):
     Listing.objects.filter(pk__in=[x.pk for x in listings]).update(sync_state=Listing.SyncState.IN_SYNC)
 
 
-def test_price_change_marks_only_the_listings_that_change(warehouse, lazada_fake, lazada, website):
+def test_price_change_marks_only_the_listings_that_change(warehouse, lazada_fake, website_fake, lazada, website):
     # given: three SKUs listed on two channels, all pushed
     skus = [SkuFactory(base_price=100_000) for _ in range(3)]
     for sku in skus:
@@ -77,12 +88,15 @@ def test_markup_rule_rounds_up_to_1000(lazada, warehouse):
     assert listing.price == 213_000  # 199,000 × 1.07 = 212,930 → 213,000
 
 
-def test_published_quantity_uses_allocation_and_buffer(lazada, warehouse, store):
+def test_published_quantity_is_the_fulfilment_locations_stock_times_allocation_minus_buffer(lazada, warehouse, store):
+    # given: Lazada ships from the warehouse only; both hold 10
     sku = SkuFactory()
     services.stock_receive(sku=sku, location=warehouse, quantity=10)
     services.stock_receive(sku=sku, location=store, quantity=10)
+    # when
     listing = services.listing_upsert(sku=sku, channel=lazada, allocation_percent=50, safety_buffer=2)
-    assert listing.published_quantity == 8
+    # then: 10 × 50% − 2, the store's units not counted
+    assert listing.published_quantity == 3
 
 
 def test_order_marks_stock_change_on_listings(warehouse, lazada, shopee, lazada_fake):
@@ -178,7 +192,7 @@ def ET_skus(req):
     return ET.fromstring(req.form()["payload"]).findall("./Product/Skus/Sku")
 
 
-def test_a_listing_changed_while_in_flight_stays_pending(warehouse, lazada, settings):
+def test_a_listing_changed_while_in_flight_stays_pending(warehouse, lazada, lazada_fake):
     # given: a push whose adapter sees a concurrent change land mid-flight
     sku = SkuFactory()
     listing = services.listing_upsert(sku=sku, channel=lazada)
@@ -190,7 +204,6 @@ def test_a_listing_changed_while_in_flight_stays_pending(warehouse, lazada, sett
         services.stock_receive(sku=sku, location=warehouse, quantity=4)
         return original(self, items)
 
-    settings.CHANNELS_CREDENTIALS = {}
     import unittest.mock
 
     with unittest.mock.patch.object(ChannelAdapter, "push_listings", push_and_change):
@@ -221,7 +234,7 @@ def test_listing_price_rule_matches_exact_ceiling(base, markup):
     assert listing.price == -(-base * (100 + markup) // 100_000) * 1000
 
 
-def test_product_data_change_marks_its_listings_only(lazada, website, warehouse):
+def test_product_text_change_marks_only_channels_that_receive_content(lazada, website, warehouse, website_fake):
     # given
     a, b = SkuFactory(), SkuFactory()
     for sku in (a, b):
@@ -232,6 +245,8 @@ def test_product_data_change_marks_its_listings_only(lazada, website, warehouse)
     # when
     services.product_update(product=a.product, name="Áo thun cổ tròn 2026")
     services.product_update(product=b.product, name=b.product.name)  # no change
-    # then
-    pending = set(Listing.objects.filter(sync_state=Listing.SyncState.PENDING).values_list("sku_id", flat=True))
-    assert pending == {a.pk}
+    # then: the website (which receives the name) is pending for SKU a; Lazada (price and stock
+    # only) stays in sync, its content never claimed
+    pending = set(Listing.objects.filter(sync_state=Listing.SyncState.PENDING).values_list("sku_id", "channel_id"))
+    assert pending == {(a.pk, website.pk)}
+    assert Listing.objects.get(sku=a, channel=lazada).synced_content_version is None

@@ -1,7 +1,8 @@
 """Outbound message adapters: one module per external system, behind one interface (base.py).
 
-`adapter_for(channel)` picks the configured adapter; the console adapter is the default so the
-product runs with no accounts. Adapters only talk to the provider: they never touch the
+`adapter_for(channel)` picks the configured adapter, or None when no gateway is configured for
+the channel (the message is then `not_configured`: nothing pretends to have sent it). The console
+adapter, which only logs, is chosen explicitly (`make run` does) so a demo runs with no accounts. Adapters only talk to the provider: they never touch the
 database (the message service records attempts and results).
 """
 
@@ -12,7 +13,7 @@ from customers import conf
 from .base import DeliveryError, MessageAdapter, OutboundMessage
 
 
-def adapter_for(channel: str) -> MessageAdapter:
+def adapter_for(channel: str) -> MessageAdapter | None:
     from .console import ConsoleAdapter
 
     if channel == "sms" and conf.sms_adapter() == "http":
@@ -27,7 +28,10 @@ def adapter_for(channel: str) -> MessageAdapter:
         from .email import DjangoEmailAdapter
 
         return DjangoEmailAdapter()
-    return ConsoleAdapter(channel=channel)
+    chosen = {"sms": conf.sms_adapter, "zns": conf.zns_adapter, "email": conf.email_adapter}.get(channel)
+    if chosen is not None and chosen() == "console":
+        return ConsoleAdapter(channel=channel)
+    return None
 
 
 __all__ = ["DeliveryError", "MessageAdapter", "OutboundMessage", "adapter_for"]

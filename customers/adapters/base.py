@@ -7,6 +7,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
+from o2o_site.retry_after import parse_retry_after
+
 
 @dataclass(frozen=True)
 class OutboundMessage:
@@ -21,11 +23,20 @@ class OutboundMessage:
 
 
 class DeliveryError(Exception):
-    """The provider did not accept the message. `permanent` errors are not retried."""
+    """The provider did not accept the message. `permanent` errors are not retried; `retry_after`
+    (seconds) is the provider's own word on when to try again (its Retry-After header)."""
 
-    def __init__(self, message: str, *, permanent: bool = False):
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class GatewayAnswer:
+    status: int
+    body: dict
+    retry_after: float | None = None  # from the Retry-After header, in seconds
 
 
 class MessageAdapter:
@@ -36,8 +47,9 @@ class MessageAdapter:
         raise NotImplementedError
 
 
-def post_json(url: str, payload: dict, headers: dict, timeout: float) -> tuple[int, dict]:
-    """POSTs JSON and answers (status, JSON body). Network failures are transient DeliveryErrors."""
+def post_json(url: str, payload: dict, headers: dict, timeout: float) -> GatewayAnswer:
+    """POSTs JSON and answers status, JSON body and Retry-After. Network failures are transient
+    DeliveryErrors."""
     if not url.startswith(("http://", "https://")):
         raise DeliveryError(f"invalid gateway URL: {url!r}", permanent=True)
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
@@ -48,13 +60,13 @@ def post_json(url: str, payload: dict, headers: dict, timeout: float) -> tuple[i
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            status, raw = response.status, response.read()
+            status, raw, wait = response.status, response.read(), response.headers.get("Retry-After")
     except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
+        status, raw, wait = exc.code, exc.read(), exc.headers.get("Retry-After")
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise DeliveryError(f"gateway unreachable: {exc}") from exc
     try:
         body = json.loads(raw.decode("utf-8") or "{}")
     except (ValueError, UnicodeDecodeError):
         body = {"raw": raw[:500].decode("utf-8", "replace")}
-    return status, body if isinstance(body, dict) else {"data": body}
+    return GatewayAnswer(status, body if isinstance(body, dict) else {"data": body}, parse_retry_after(wait))

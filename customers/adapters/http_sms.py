@@ -28,8 +28,13 @@ class HttpSmsAdapter(MessageAdapter):
         headers = {"Idempotency-Key": message.idempotency_key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        status, body = post_json(self.url, payload, headers, self.timeout)
+        answer = post_json(self.url, payload, headers, self.timeout)
+        status, body = answer.status, answer.body
         if 200 <= status < 300:
             return str(body.get("id") or body.get("message_id") or "")
         detail = body.get("error") or body.get("message") or body
-        raise DeliveryError(f"SMS gateway HTTP {status}: {detail}", permanent=400 <= status < 500 and status != 429)
+        raise DeliveryError(
+            f"SMS gateway HTTP {status}: {detail}",
+            permanent=400 <= status < 500 and status != 429,
+            retry_after=answer.retry_after,
+        )

@@ -30,9 +30,10 @@ class ZaloZnsAdapter(MessageAdapter):
             "template_data": {k: str(v) for k, v in (message.params or {}).items()},
             "tracking_id": message.idempotency_key[:48],
         }
-        status, body = post_json(self.url, payload, {"access_token": self.access_token}, self.timeout)
+        answer = post_json(self.url, payload, {"access_token": self.access_token}, self.timeout)
+        status, body = answer.status, answer.body
         if status >= 500 or status == 429:
-            raise DeliveryError(f"Zalo ZNS HTTP {status}")
+            raise DeliveryError(f"Zalo ZNS HTTP {status}", retry_after=answer.retry_after)
         if status >= 400:
             raise DeliveryError(f"Zalo ZNS HTTP {status}: {body}", permanent=True)
         error = int(body.get("error", -1))

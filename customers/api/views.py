@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers import selectors, services
+from customers.access import access_log_request
 from customers.models import Activity, ConsentEvent, ConsentText, Customer, MergeRecord, PointsEntry
 from o2o_site.api import DomainError
 from o2o_site.roles import HasRole, Role, has_role
@@ -21,12 +22,26 @@ from o2o_site.roles import HasRole, Role, has_role
 from . import serializers as s
 from .filters import ActivityFilter, CustomerFilter
 
-READ_ROLES = [Role.MANAGER, Role.MARKETING, Role.AGENT, Role.CASHIER]
+# A cashier never reads profiles here: the counter sees one identified customer, masked, through
+# promotions' counter lookup. Agents search (a query, capped results), they do not page the base.
+READ_ROLES = [Role.MANAGER, Role.MARKETING, Role.AGENT]
 HISTORY_ROLES = [Role.MANAGER, Role.MARKETING, Role.AGENT]
+LIST_ROLES = [Role.MANAGER, Role.MARKETING]
+SEARCH_MIN_LENGTH = 3
+SEARCH_CAP = 20
+
+
+def search_only(user) -> bool:
+    """Roles that may find a customer by searching but may not list or page the customer base."""
+    return not has_role(user, *LIST_ROLES)
 
 
 class CustomerListApi(generics.ListAPIView):
-    """GET /customers/?q=&segment=&store=&lifecycle= — search and filter, paginated."""
+    """GET /customers/?q=&segment=&store=&lifecycle= — search and filter, paginated.
+
+    Manager and Marketing list and filter the base. An agent must search (`q`, 3+ characters)
+    and gets at most 20 customers, no further pages. Every search is written to the access log.
+    """
 
     permission_classes = [HasRole]
     allowed_roles = READ_ROLES
@@ -37,14 +52,39 @@ class CustomerListApi(generics.ListAPIView):
         params = CustomerFilter(self.request.query_params, queryset=Customer.objects.none())
         if not params.is_valid():
             raise ValidationError(params.errors)
-        return selectors.customers_with_contacts(selectors.customer_search_queryset(**params.form.cleaned_data))
+        filters = params.form.cleaned_data
+        if search_only(self.request.user) and len((filters.get("q") or "").strip()) < SEARCH_MIN_LENGTH:
+            message = _("Nhập số điện thoại, email hoặc tên (ít nhất 3 ký tự) để tìm khách hàng.")
+            raise DomainError(message, code="query_required", status_code=400, fields={"q": [message]})
+        return selectors.customers_with_contacts(selectors.customer_search_queryset(**filters))
+
+    def list(self, request, *args, **kwargs):
+        if not search_only(request.user):
+            response = super().list(request, *args, **kwargs)
+            rows = response.data.get("results", [])
+        else:
+            found = list(self.get_queryset()[: SEARCH_CAP + 1])
+            rows = self.get_serializer(found[:SEARCH_CAP], many=True).data
+            response = Response(
+                {
+                    "count": len(rows),
+                    "next": None,
+                    "previous": None,
+                    "results": rows,
+                    "truncated": len(found) > SEARCH_CAP,
+                }
+            )
+        query = (request.query_params.get("q") or "").strip()
+        if query:
+            access_log_request(request, "lookup", query=query, result_ids=[row["id"] for row in rows])
+        return response
 
 
 class CustomerResolveApi(APIView):
     """POST /customers/resolve/ — find or create from any identifiers; `created` says which."""
 
     permission_classes = [HasRole]
-    allowed_roles = [Role.MANAGER, Role.AGENT, Role.CASHIER, Role.MARKETING]
+    allowed_roles = [Role.MANAGER, Role.AGENT, Role.MARKETING]
 
     @extend_schema(
         request=s.ResolveInputSerializer,
@@ -69,7 +109,9 @@ class CustomerDetailApi(APIView):
 
     @extend_schema(responses=s.CustomerDetailOutputSerializer)
     def get(self, request, pk: int):
-        return Response(s.CustomerDetailOutputSerializer(selectors.customer_profile(pk)).data)
+        customer = selectors.customer_profile(pk)
+        access_log_request(request, "profile", customer=customer)
+        return Response(s.CustomerDetailOutputSerializer(customer).data)
 
     @extend_schema(request=s.CustomerUpdateInputSerializer, responses=s.CustomerDetailOutputSerializer)
     def patch(self, request, pk: int):
@@ -193,11 +235,18 @@ class CustomerEraseApi(APIView):
         return Response(s.CustomerDetailOutputSerializer(selectors.customer_profile(customer.pk)).data)
 
 
+# Who may record consent for someone else: only those who hold the evidence of the customer's
+# own act (a signed form, a recorded call) — Manager and Marketing, with `evidence`. An agent
+# may record a withdrawal the customer asks for on the phone, never a grant. The customer's
+# own grants come through their own forms (check-in, web, Zalo), not through this endpoint.
+CONSENT_GRANT_ROLES = [Role.MANAGER, Role.MARKETING]
+
+
 class CustomerConsentApi(generics.ListAPIView):
     """GET /customers/{id}/consents/ — the history; POST records a grant or withdrawal."""
 
     permission_classes = [HasRole]
-    allowed_roles = [Role.MANAGER, Role.AGENT, Role.CASHIER]
+    allowed_roles = [Role.MANAGER, Role.MARKETING, Role.AGENT]
     read_roles = READ_ROLES
     serializer_class = s.ConsentEventOutputSerializer
     filter_backends: list = []
@@ -212,6 +261,12 @@ class CustomerConsentApi(generics.ListAPIView):
         data = s.ConsentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        if values["granted"] and not has_role(request.user, *CONSENT_GRANT_ROLES):
+            raise DomainError(
+                _("Chỉ quản lý hoặc marketing (có bằng chứng) được ghi nhận khách đồng ý."),
+                code="permission_denied",
+                status_code=403,
+            )
         version = values.pop("text_version")
         text = None
         if version:
@@ -228,10 +283,14 @@ class CustomerConsentApi(generics.ListAPIView):
 
 
 class CustomerPointsApi(generics.ListAPIView):
-    """GET /customers/{id}/points/ — the ledger (balance in `balance`); POST spends or adjusts."""
+    """GET /customers/{id}/points/ — the ledger (balance in `balance`); POST spends or adjusts.
+
+    Only a manager posts here. A cashier spends points at the counter, in a sale of their own
+    store with the customer identified there (`POST /api/v1/cashier/points/`).
+    """
 
     permission_classes = [HasRole]
-    allowed_roles = [Role.MANAGER, Role.CASHIER]
+    allowed_roles = [Role.MANAGER]
     read_roles = READ_ROLES
     serializer_class = s.PointsEntryOutputSerializer
     filter_backends: list = []
@@ -246,15 +305,18 @@ class CustomerPointsApi(generics.ListAPIView):
         response.data["balance"] = selectors.points_balance(selectors.customer_get(kwargs["pk"]))
         return response
 
-    @extend_schema(request=s.PointsInputSerializer, responses={201: s.PointsEntryOutputSerializer})
+    @extend_schema(
+        request=s.PointsInputSerializer,
+        responses={201: s.PointsEntryOutputSerializer, 200: s.PointsEntryOutputSerializer},
+        description="201: written now. 200 with `replayed: true`: the same reference was already used for "
+        "the same points — the first entry, nothing written again. 409 `reference_reused`: other points.",
+    )
     def post(self, request, pk: int):
         data = s.PointsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         customer = selectors.customer_get(pk)
         if values["action"] == "adjust":
-            if not has_role(request.user, Role.MANAGER):
-                raise DomainError(_("Chỉ quản lý được điều chỉnh điểm."), code="permission_denied", status_code=403)
             entry = services.points_adjust(
                 customer=customer,
                 points=values["points"],
@@ -272,4 +334,8 @@ class CustomerPointsApi(generics.ListAPIView):
             )
         body = dict(s.PointsEntryOutputSerializer(entry).data)
         body["balance"] = selectors.points_balance(customer)
-        return Response(body, status=status.HTTP_201_CREATED)
+        # A retry with the same reference (its first answer was lost) gets the first entry: 200
+        # and `replayed`, so the client knows nothing was spent twice.
+        replayed = bool(getattr(entry, "replayed", False))
+        body["replayed"] = replayed
+        return Response(body, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)

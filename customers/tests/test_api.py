@@ -159,8 +159,7 @@ def test_export_and_erase_endpoints(api_as, manager, customer):
 def test_consent_and_points_endpoints(api_as, make_user, manager, customer, marketing_text):
     from o2o_site.roles import Role
 
-    cashier = make_user(Role.CASHIER)
-    client = api_as(cashier)
+    client = api_as(make_user(Role.MARKETING))
     bad = client.post(
         f"/api/v1/customers/{customer.pk}/consents/",
         {"channel": "sms", "purpose": "marketing", "granted": True, "source": "store", "text_version": "9"},
@@ -188,12 +187,14 @@ def test_consent_and_points_endpoints(api_as, make_user, manager, customer, mark
         403,
         "permission_denied",
     )
+    manager_client = api_as(manager)
     _error(
-        client.post(f"/api/v1/customers/{customer.pk}/points/", {"action": "spend", "points": 5}, format="json"),
+        manager_client.post(
+            f"/api/v1/customers/{customer.pk}/points/", {"action": "spend", "points": 5}, format="json"
+        ),
         409,
         "insufficient_points",
     )
-    manager_client = api_as(manager)
     added = manager_client.post(
         f"/api/v1/customers/{customer.pk}/points/",
         {"action": "adjust", "points": 50, "reason": "Bù lỗi"},

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
+from freezegun import freeze_time
 
 from customers.models import ConsentEvent, Message
 from customers.services import (
@@ -45,7 +46,10 @@ def test_a_grant_needs_proof(customer):
     assert "evidence" in error.value.fields
 
 
-def test_marketing_message_needs_consent_service_message_does_not(customer, grant, django_capture_on_commit_callbacks):
+def test_marketing_message_needs_consent_service_message_does_not(
+    customer, grant, django_capture_on_commit_callbacks, settings
+):
+    settings.CUSTOMERS_SMS_ADAPTER = "console"
     with pytest.raises(ConsentRequired):
         message_send(customer=customer, channel="sms", purpose="marketing", body="Giảm 10%", idempotency_key="mk-1")
     with django_capture_on_commit_callbacks(execute=True):
@@ -82,10 +86,14 @@ def test_message_falls_back_to_a_channel_with_consent(customer, grant):
 
 
 class FakeGateway:
-    """A local SMS gateway: fails the first `fail_first` requests with 500, dedups on Idempotency-Key."""
+    """A local SMS gateway: fails the first `fail_first` requests with `fail_status` (500; 429 with
+    a `Retry-After: <retry_after>` header when given), dedups on Idempotency-Key."""
 
-    def __init__(self, fail_first: int = 1, zalo: bool = False, delay: float = 0.0):
+    def __init__(
+        self, fail_first: int = 1, zalo: bool = False, delay: float = 0.0, fail_status: int = 500, retry_after=None
+    ):
         self.fail_first, self.zalo, self.delay = fail_first, zalo, delay
+        self.fail_status, self.retry_after = fail_status, retry_after
         self.requests: list[dict] = []
         self.delivered: dict[str, dict] = {}
         gateway = self
@@ -99,7 +107,9 @@ class FakeGateway:
                 time.sleep(gateway.delay)
                 gateway.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 if len(gateway.requests) <= gateway.fail_first:
-                    self.send_response(500)
+                    self.send_response(gateway.fail_status)
+                    if gateway.retry_after is not None:
+                        self.send_header("Retry-After", gateway.retry_after)
                     self.end_headers()
                     self.wfile.write(b'{"error": "busy"}')
                     return
@@ -144,8 +154,9 @@ def test_message_retry_after_a_gateway_error_sends_exactly_once(customer, settin
         message.refresh_from_db()
         assert message.status == "pending" and message.attempts == 1 and "500" in message.last_error
         # and the periodic retry runs once the backoff has passed (twice, as a broker might)
-        assert messages_retry_due(now=timezone.now() + timedelta(hours=1)) == 1
-        message_deliver(message_id=message.pk)
+        with freeze_time(timezone.now() + timedelta(hours=1)):
+            assert messages_retry_due() == 1
+            message_deliver(message_id=message.pk)
         # then
         message.refresh_from_db()
         assert message.status == "sent" and message.attempts == 2 and message.provider_id == "sms-1"
@@ -163,7 +174,8 @@ def test_message_fails_after_the_last_attempt(customer, settings):
         settings.CUSTOMERS_MESSAGE_MAX_ATTEMPTS = 2
         message = message_send(customer=customer, channel="sms", purpose="service", body="x", idempotency_key="k")
         message_deliver(message_id=message.pk)
-        message_deliver(message_id=message.pk)
+        with freeze_time(timezone.now() + timedelta(hours=1)):
+            message_deliver(message_id=message.pk)
         message.refresh_from_db()
         assert message.status == "failed" and message.attempts == 2
         message_deliver(message_id=message.pk)
@@ -230,3 +242,63 @@ def test_two_workers_delivering_the_same_message_send_it_once(settings, monkeypa
         # then: the row lock (skip_locked) let only one of them call the gateway
         assert sorted(outcomes) == ["sent", "skipped"]
         assert len(gateway.requests) == 1
+
+
+@pytest.mark.parametrize("zalo", [False, True], ids=["sms", "zns"])
+@pytest.mark.parametrize("header_form", ["seconds", "http-date"])
+def test_a_gateway_saying_429_retry_after_is_not_called_again_before_it(customer, settings, zalo, header_form):
+    import email.utils
+
+    # given: a gateway that answers 429 with Retry-After: 120 s (as seconds or as an HTTP date)
+    wait = (
+        "120"
+        if header_form == "seconds"
+        else email.utils.format_datetime(timezone.now() + timedelta(seconds=120), usegmt=True)
+    )
+    with FakeGateway(fail_first=1, zalo=zalo, fail_status=429, retry_after=wait) as gateway:
+        settings.CUSTOMERS_SMS_ADAPTER = "http"
+        settings.CUSTOMERS_SMS_GATEWAY_URL = gateway.url
+        settings.CUSTOMERS_ZNS_ADAPTER = "zalo"
+        settings.CUSTOMERS_ZNS_URL = gateway.url
+        channel = "zns" if zalo else "sms"
+        message = message_send(
+            customer=customer,
+            channel=channel,
+            purpose="service",
+            body="Đơn đã giao",
+            template_id="t-1",
+            params={"order": "A-1"},
+            idempotency_key="ord-9:done",
+        )
+        started = timezone.now()
+        # when: the first attempt meets the 429, then the periodic retry and stray deliveries come
+        message_deliver(message_id=message.pk)
+        message.refresh_from_db()
+        at_119 = messages_retry_due(now=started + timedelta(seconds=119))
+        with freeze_time(started + timedelta(seconds=100)):
+            early = message_deliver(message_id=message.pk)
+        assert len(gateway.requests) == 1
+        with freeze_time(started + timedelta(seconds=121)):
+            due = messages_retry_due(now=started + timedelta(seconds=121))  # delivers (eager tasks)
+        # then: nothing before the gateway's 120 s (our own backoff would have said 30 s)
+        assert message.next_attempt_at >= started + timedelta(seconds=118)
+        assert at_119 == 0 and early == "skipped"
+        message.refresh_from_db()
+        assert due == 1 and message.status == "sent" and len(gateway.requests) == 2
+        # the same provider key both times, so a lost answer is never a second SMS or push
+        keys = {r["headers"].get("idempotency-key") or r["body"].get("tracking_id") for r in gateway.requests}
+        assert keys == {"ord-9:done"}
+
+
+def test_with_no_gateway_a_message_is_not_configured_never_sent(customer, django_capture_on_commit_callbacks, settings):
+    # given: no SMS gateway and no console adapter chosen
+    settings.CUSTOMERS_SMS_ADAPTER = ""
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(
+            customer=customer, channel="sms", purpose="service", body="Đơn đã sẵn sàng", idempotency_key="nc-1"
+        )
+    # then
+    message.refresh_from_db()
+    assert message.status == Message.Status.NOT_CONFIGURED
+    assert message.sent_at is None and "Chưa cấu hình" in message.last_error

@@ -93,7 +93,8 @@ def test_message_send_refuses_marketing_without_consent(customer):
     assert not Message.objects.exists()
 
 
-def test_message_send_writes_the_row_and_sends_after_commit(customer, django_capture_on_commit_callbacks):
+def test_message_send_writes_the_row_and_sends_after_commit(customer, django_capture_on_commit_callbacks, settings):
+    settings.CUSTOMERS_SMS_ADAPTER = "console"
     # when
     with django_capture_on_commit_callbacks(execute=True):
         message = message_send(

@@ -64,7 +64,7 @@ def test_detail_shows_profile_and_timeline_with_flat_query_count(
         response = client.get(reverse("customers:detail", args=[customer.pk]))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "+84912345678" in body
+    assert "0912 345 678" in body  # phones in local format
     assert "1.250.000 ₫" in body
     assert "Đơn 14" in body and "Chờ gửi" in body
     timeline = client.get(
@@ -78,23 +78,25 @@ def test_detail_of_an_unknown_customer_is_404(client, agent):
     assert client.get(reverse("customers:detail", args=[999999])).status_code == 404
 
 
-def test_agent_records_a_consent_from_the_page(client, agent, customer, marketing_text):
+def test_agent_records_a_withdrawal_but_only_a_manager_with_evidence_records_a_grant(
+    client, agent, manager, customer, marketing_text
+):
+    # given: an agent on the customer's page
     client.force_login(agent)
     url = reverse("customers:consent", args=[customer.pk])
-    refused = client.post(url, {"channel": "sms", "purpose": "marketing", "granted": "1", "source": "hotline"})
+    grant = {"channel": "sms", "purpose": "marketing", "granted": "1", "source": "hotline", "evidence": "Ghi âm #1"}
+    # when: the agent records a grant, then a withdrawal the caller asks for
+    refused = client.post(url, grant)
     assert refused.status_code == 400
-    assert "Ghi rõ bằng chứng" in refused.content.decode()
-    assert not customer.consents.exists()  # a grant needs evidence
-    client.post(
-        url,
-        {
-            "channel": "sms",
-            "purpose": "marketing",
-            "granted": "1",
-            "source": "hotline",
-            "evidence": "Ghi âm cuộc gọi #123",
-        },
-    )
+    assert "Chỉ quản lý" in refused.content.decode()
+    assert not customer.consents.exists()
+    client.post(url, {**grant, "granted": "0", "evidence": ""})
+    assert customer.consents.get().granted is False
+    # then: a manager's grant needs evidence and, with it, is recorded against the current text
+    client.force_login(manager)
+    no_evidence = client.post(url, {**grant, "evidence": ""})
+    assert no_evidence.status_code == 400 and "Ghi rõ bằng chứng" in no_evidence.content.decode()
+    client.post(url, grant)
     state = customer.consents.get()
     assert state.granted is True and state.last_event.text == marketing_text
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from o2o_site.money import format_number, format_vnd
+from o2o_site.money import format_vnd
 
 register = template.Library()
 
@@ -17,9 +17,17 @@ def vnd(value):
 
 
 @register.filter
-def number(value):
-    """`{{ customer.points|number }}` → `2.575` (counts and points with thousands separators)."""
+def phone(value):
+    """`{{ cp.value|phone }}`: `+84943182000` → `0943 182 000` (other values unchanged)."""
+    from o2o_site.phones import format_phone_local
+
+    return format_phone_local(value)
+
+
+@register.filter
+def thousands(value):
+    """`{{ points|thousands }}` → `2.575` (the Vietnamese thousands separator); "" when not a number."""
     try:
-        return format_number(int(value))
+        return f"{int(value):,}".replace(",", ".")
     except (TypeError, ValueError):
         return ""

@@ -13,7 +13,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import BaseConstraint
 
-PROJECT_APPS = ("customers", "channels", "promotions", "support", "reports")
+PROJECT_APPS = ("customers", "channels", "promotions", "collect", "support", "reports", "journeys")
 
 
 def _constraints():

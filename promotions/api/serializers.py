@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -48,6 +49,7 @@ class RedemptionOutput(serializers.ModelSerializer):
     store = serializers.CharField(source="store.code", default=None)
     channel = serializers.CharField(source="channel_code")
     cashier = serializers.CharField(source="cashier.username")
+    order = serializers.CharField(source="order.number", default=None, allow_null=True)
 
     class Meta:
         model = Redemption
@@ -62,6 +64,8 @@ class RedemptionOutput(serializers.ModelSerializer):
             "customer",
             "campaign",
             "order_ref",
+            "order",
+            "basket_source",
             "basket_total",
             "discount",
             "total",
@@ -187,6 +191,7 @@ class PromotionSerializer(serializers.ModelSerializer):
     channels = serializers.ListField(child=serializers.CharField(max_length=32), required=False, write_only=True)
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), required=False)
     segment_codes = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    categories = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
 
     class Meta:
         model = Promotion
@@ -203,6 +208,7 @@ class PromotionSerializer(serializers.ModelSerializer):
             "buy_quantity",
             "free_quantity",
             "skus",
+            "categories",
             "stores",
             "channels",
             "store_only",
@@ -243,10 +249,13 @@ class BatchInput(serializers.Serializer):
 
 
 class BatchOutput(serializers.ModelSerializer):
+    status_url = serializers.SerializerMethodField(help_text="Where to follow the job's progress.")
+
     class Meta:
         model = VoucherBatch
         fields = [
             "id",
+            "status_url",
             "campaign",
             "segment_code",
             "status",
@@ -258,6 +267,9 @@ class BatchOutput(serializers.ModelSerializer):
             "created_at",
             "finished_at",
         ]
+
+    def get_status_url(self, batch) -> str:
+        return reverse("voucher-batch-detail", args=[batch.pk])
 
 
 ERROR_HELP = _('Lỗi trả về theo dạng {"error": {"code", "message", "fields"}}.')
@@ -303,6 +315,8 @@ def redemption_body(redemption: Redemption) -> dict:
         "customer": redemption.customer_id,
         "campaign": redemption.campaign_id,
         "order_ref": redemption.order_ref,
+        "order": redemption.order.number if redemption.order_id else None,
+        "basket_source": redemption.basket_source,
         "basket_total": redemption.basket_total,
         "discount": redemption.discount,
         "total": redemption.total,

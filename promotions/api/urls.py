@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import counter, views
 
 router = SimpleRouter()
 router.register("vouchers", views.VoucherViewSet, basename="voucher")
@@ -17,5 +17,8 @@ urlpatterns = [
     path("vouchers/validate/", views.VoucherValidateApi.as_view(), name="vouchers-validate"),
     path("vouchers/redeem/", views.VoucherRedeemApi.as_view(), name="vouchers-redeem"),
     path("vouchers/<int:pk>/void/", views.RedemptionVoidApi.as_view(), name="vouchers-void"),
+    path("cashier/customer/", counter.CounterCustomerApi.as_view(), name="promotions-api-counter-customer"),
+    path("cashier/otp/", counter.CounterOtpApi.as_view(), name="promotions-api-counter-otp"),
+    path("cashier/points/", counter.CounterPointsApi.as_view(), name="promotions-api-counter-points"),
     *router.urls,
 ]

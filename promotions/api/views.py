@@ -17,18 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from o2o_site.api import DomainError
+from o2o_site.client_ip import client_ip
 from o2o_site.roles import HasRole, Role
 
 from .. import selectors, services
 from ..models import Campaign, Promotion, Voucher, VoucherBatch
-from ..pricing import basket_from_payload
 from . import serializers as s
 
 MANAGE = (Role.MANAGER, Role.MARKETING)
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class QuoteApi(APIView):
@@ -46,15 +42,15 @@ class QuoteApi(APIView):
             user=request.user, store_code=v.get("store", ""), channel_code=v.get("channel", "")
         )
         customer = services.customer_resolve_id(v.get("customer"))
-        basket = basket_from_payload(v["basket"])
+        basket = services.basket_parse(data=v["basket"], user=request.user)
         codes = [c for c in v.get("codes", []) if c]
         if codes:
-            services.lookup_guard(user=request.user, ip=client_ip(request))
+            services.lookup_guard(user=request.user, ip=client_ip(request), store=store)
         priced = services.basket_price(
             basket, store=store, channel=channel, at=v.get("at"), customer=customer, codes=codes
         )
         if any(r.error_code == "not_found" for r in priced.refused):
-            services.lookup_failed(user=request.user, ip=client_ip(request))
+            services.lookup_failed(user=request.user, ip=client_ip(request), store=store)
         body = priced.as_dict()
         body["store"] = store.code if store else None
         body["channel"] = channel.code if channel else None
@@ -78,7 +74,7 @@ class VoucherValidateApi(APIView):
         customer = services.customer_resolve_id(v.get("customer"))
         priced, voucher = services.voucher_validate(
             code=v["code"],
-            basket=basket_from_payload(v["basket"]),
+            basket=services.basket_parse(data=v["basket"], user=request.user),
             user=request.user,
             store=store,
             channel=channel,
@@ -121,7 +117,7 @@ class VoucherRedeemApi(APIView):
         redemption = services.voucher_redeem(
             code=v["code"],
             cashier=request.user,
-            basket=basket_from_payload(v["basket"]),
+            basket=services.basket_parse(data=v["basket"], user=request.user),
             store=store,
             channel=channel,
             customer=services.customer_resolve_id(v.get("customer")),
@@ -424,7 +420,8 @@ class VoucherBatchViewSet(
             message_body=v.get("message_body", ""),
         )
         batch.refresh_from_db()
-        return Response(s.BatchOutput(batch).data, status=202)
+        body = s.BatchOutput(batch).data
+        return Response(body, status=202, headers={"Location": body["status_url"]})
 
 
 __all__ = ["Campaign"]

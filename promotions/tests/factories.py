@@ -29,11 +29,11 @@ def make_channel(code: str = "website", kind: str = "website"):
     return channel
 
 
-def make_sku(code: str | None = None, price: int = 100_000, name: str = "Sản phẩm"):
+def make_sku(code: str | None = None, price: int = 100_000, name: str = "Sản phẩm", category: str = ""):
     from channels.models import SKU, Product
 
     n = next(_seq)
-    product = Product.objects.create(name=f"{name} {n}")
+    product = Product.objects.create(name=f"{name} {n}", category=category)
     return SKU.objects.create(product=product, code=code or f"SKU-{n}", barcode=f"893{n:010d}", base_price=price)
 
 

@@ -235,6 +235,7 @@ def test_bulk_issue_to_a_list_messages_only_those_who_consented(api_as, marketer
         )
     assert response.status_code == 202, response.content
     batch = VoucherBatch.objects.get()
+    assert response.json()["status_url"] == response["Location"] == f"/api/v1/voucher-batches/{batch.pk}/"
     assert (batch.status, batch.total, batch.issued, batch.messaged, batch.skipped) == ("done", 3, 2, 1, 1)
     assert Voucher.objects.filter(batch=batch, customer=yes).exists()
     from customers.models import Message

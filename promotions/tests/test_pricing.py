@@ -189,7 +189,7 @@ def test_buy_two_get_one_gives_the_cheapest_unit_and_hints_the_next_one(store_a)
 
 def test_pay_three_take_four(store_a):
     sku = make_sku(price=50_000)
-    make_promotion(name="Mua 3 tặng 1", kind="bundle", buy_quantity=3, free_quantity=1, percent=None)
+    make_promotion(name="Mua 3 tặng 1", kind="bundle", buy_quantity=3, free_quantity=1, percent=None, skus=[sku])
     assert basket_price(_lines((sku, 8)), store=store_a).total == 300_000
 
 
@@ -232,7 +232,7 @@ def engine_world(db):
     skus = [make_sku(price=p) for p in (15_000, 99_000, 250_000)]
     make_promotion(name="10% giờ trưa", kind="percent_bill", percent=10, priority=1)
     make_promotion(name="Ngưỡng", kind="threshold", threshold=1_000_000, amount=100_000, percent=None, priority=2)
-    make_promotion(name="2+1", kind="bundle", buy_quantity=2, free_quantity=1, percent=None, priority=3)
+    make_promotion(name="2+1", kind="bundle", buy_quantity=2, free_quantity=1, percent=None, priority=3, skus=skus)
     make_promotion(name="Món", kind="fixed_items", amount=20_000, percent=None, skus=[skus[0]], priority=4)
     make_promotion(name="Độc quyền", kind="percent_bill", percent=25, combination="exclusive", max_discount=300_000)
     vouchers = [

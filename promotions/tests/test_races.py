@@ -108,3 +108,45 @@ def test_the_same_idempotency_key_sent_twice_at_once_redeems_once(make_user):
     assert len(successes) == 8 and not refusals
     assert len({r.pk for r in successes}) == 1
     assert Voucher.objects.get(pk=voucher.pk).used_count == 1
+
+
+def test_two_parallel_voids_give_the_sale_its_price_back_once(make_user):
+    from promotions.errors import VoidRefused
+    from promotions.services import cashier_checkout, redemption_void
+
+    # given: a 1.250.000 ₫ counter sale with a 100.000 ₫ code
+    store = make_store("void-race")
+    cashier = make_user(Role.CASHIER, stores=[store])
+    voucher = make_voucher(customer=make_customer(), discount_value=100_000)
+    redemption, order, _priced = cashier_checkout(
+        store=store, cashier=cashier, basket=Basket(given_total=1_250_000), code=voucher.code
+    )
+    # when: two taps on "Hủy" reach two workers at once
+    barrier = threading.Barrier(2)
+    outcomes, lock = [], threading.Lock()
+
+    def void() -> None:
+        try:
+            barrier.wait(timeout=30)
+            redemption_void(redemption_id=redemption.pk, actor=cashier)
+            result = "voided"
+        except VoidRefused as exc:
+            result = exc.code
+        except Exception as exc:  # surfaced by the assertion below
+            result = repr(exc)
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=void) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # then: one void, one refusal, the discount given back exactly once
+    assert sorted(outcomes) == ["already_voided", "voided"]
+    order.refresh_from_db()
+    voucher.refresh_from_db()
+    assert (order.discount_total, order.total) == (0, 1_250_000)
+    assert voucher.used_count == 0

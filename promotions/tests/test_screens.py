@@ -204,4 +204,4 @@ def test_unknown_sku_and_bad_lines_are_told_in_the_result(client, cashier_a):
     bad = client.post(reverse("promotions:cashier-check"), {"lines": "A 2 3"}, HTTP_HX_REQUEST="true")
     assert "Không hiểu dòng 1" in bad.content.decode()
     empty = client.post(reverse("promotions:cashier-check"), {}, HTTP_HX_REQUEST="true")
-    assert "Nhập tổng tiền hoặc các dòng hàng" in empty.content.decode()
+    assert "Nhập mã voucher, tổng tiền hoặc các dòng hàng" in empty.content.decode()

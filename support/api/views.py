@@ -12,12 +12,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customers.access import access_log_request
 from o2o_site.api import DomainError, NotFound
 from o2o_site.roles import HasRole, Role
 
 from .. import selectors, services
 from ..models import Category, Department
 from . import serializers as s
+from .auth import CallPostOrRole, CtiTokenAuthentication
 from .filters import CallFilter, TicketFilter
 from .overview import overview_payload
 
@@ -175,13 +177,16 @@ class TicketViewSet(viewsets.GenericViewSet):
 
 
 class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """`POST /api/v1/support/calls/` is the CTI's screen pop (token auth: `Authorization: Token …`
-    of an account with the Agent role). Idempotent on `call_id`: 201 the first time, 200 after."""
+    """`POST /api/v1/support/calls/` is the CTI's screen pop, `POST …/calls/<call_id>/status/` its
+    call status. The CTI authenticates with a CTI token (`Authorization: Token cti_…`, see
+    support.cti), which may do these two things and nothing else; agents and managers may too
+    (session or their own token). Idempotent on `call_id`: 201 the first time, 200 after."""
 
     # Token first: a CTI without credentials gets 401 with `WWW-Authenticate: Token`.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [HasRole]
+    authentication_classes = [CtiTokenAuthentication, TokenAuthentication, SessionAuthentication]
+    permission_classes = [CallPostOrRole]
     allowed_roles = SUPPORT_ROLES
+    cti_actions = ("create", "status")
     serializer_class = s.CallOutput
     filterset_class = CallFilter
     lookup_field = "call_id"
@@ -202,10 +207,7 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def status(self, request, call_id=None):
         data = s.CallStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
-        call = self.get_queryset().filter(call_id=call_id).first()
-        if call is None:
-            raise NotFound(_("Không tìm thấy cuộc gọi."))
-        call = services.call_update(call=call, status=data.validated_data["status"])
+        call = services.call_update(call=selectors.call_get_by_call_id(call_id), status=data.validated_data["status"])
         return Response(s.CallOutput(call).data)
 
 
@@ -220,7 +222,16 @@ class LookupApi(APIView):
         q = request.query_params.get("q", "")
         if len(q) > 200:
             raise DomainError(_("Từ khoá quá dài."), fields={"q": [_("Tối đa 200 ký tự.")]})
-        return Response({"candidates": [c.as_dict() for c in selectors.hotline_lookup(q)]})
+        if "\x00" in q:
+            raise DomainError(
+                _("Từ khoá có ký tự không hợp lệ (ký tự NUL)."),
+                code="invalid",
+                status_code=400,
+                fields={"q": [_("Không được chứa ký tự NUL.")]},
+            )
+        candidates = selectors.hotline_lookup(q)
+        access_log_request(request, "lookup", query=q, result_ids=[c.customer.pk for c in candidates])
+        return Response({"candidates": [c.as_dict() for c in candidates]})
 
 
 class CustomerOverviewApi(APIView):
@@ -241,6 +252,7 @@ class CustomerOverviewApi(APIView):
             kinds=request.query_params.getlist("kind") or None,
             channels=request.query_params.getlist("channel") or None,
         )
+        access_log_request(request, "profile", customer=overview.customer)
         return Response(overview_payload(overview))
 
 

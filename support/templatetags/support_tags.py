@@ -14,3 +14,27 @@ def label(value, labels: dict):
         return labels.get(value, value)
     except AttributeError:
         return value
+
+
+@register.filter
+def store_label(value, labels: dict):
+    """`{{ code|store_label:labels.stores }}`: a store's name for its code, in any case (`HCM-Q7`)."""
+    if not value:
+        return ""
+    try:
+        return labels.get(str(value).lower(), value)
+    except AttributeError:
+        return value
+
+
+@register.filter
+def status_label(value):
+    """`{{ e.to_status|status_label }}`: a ticket status code's label (`open` → "Đang xử lý")."""
+    from support.models import Ticket
+
+    if not value:
+        return "—"
+    try:
+        return Ticket.Status(value).label
+    except ValueError:
+        return value

@@ -67,8 +67,10 @@ def test_ticket_transitions_and_comments_through_the_api(api_as, agent, ticket):
     assert empty.status_code == 400
 
 
-def test_ticket_list_filters_and_queues(api_as, agent, customer, category, late_delivery, make_user):
-    # given
+def test_ticket_list_filters_and_queues(api_as, agent, customer, category, late_delivery, make_user, departments):
+    # given: an agent of both departments
+    for code in ("warranty", "delivery"):
+        departments[code].members.add(agent)
     other = make_user(Role.AGENT)
     mine = services.ticket_create(customer=customer, category=category, subject="Của tôi", assignee=agent)
     services.ticket_create(customer=customer, category=late_delivery, subject="Giao trễ", assignee=other)
@@ -85,6 +87,27 @@ def test_ticket_list_filters_and_queues(api_as, agent, customer, category, late_
     assert subjects(overdue="true") == ["Đã quá hạn"]
     assert subjects(q=str(mine.pk)) == ["Của tôi"]
     assert subjects(status="new", priority="normal") == ["Của tôi", "Giao trễ", "Đã quá hạn"]
+
+
+def test_an_agent_lists_only_their_own_and_their_departments_tickets(
+    api_as, agent, manager, customer, category, late_delivery, departments
+):
+    # given: an agent of the warranty department only
+    departments["warranty"].members.add(agent)
+    services.ticket_create(customer=customer, category=category, subject="Bảo hành")
+    services.ticket_create(customer=customer, category=late_delivery, subject="Giao trễ")
+    filed = services.ticket_create(customer=customer, category=late_delivery, subject="Tôi tạo", created_by=agent)
+
+    def subjects(user, **params):
+        body = api_as(user).get("/api/v1/support/tickets/", params).json()
+        return sorted(t["subject"] for t in body["results"])
+
+    # then: the agent pages their work, not every case; the manager sees all
+    assert subjects(agent) == ["Bảo hành", "Tôi tạo"]
+    assert subjects(agent, department="delivery") == ["Tôi tạo"]
+    assert subjects(manager) == ["Bảo hành", "Giao trễ", "Tôi tạo"]
+    # and a ticket named by its number still opens (the caller reads it out)
+    assert api_as(agent).get(f"/api/v1/support/tickets/{filed.pk}/").status_code == 200
 
 
 def test_ticket_list_query_count_does_not_grow(api_as, agent, category):
@@ -174,7 +197,7 @@ def test_ticket_page_actions(client, agent, ticket):
     assert refused.status_code == 400
     assert act("comment", {"body": "Khách gửi ảnh", "public": "on"}).status_code == 302
     assert act("assign", {"assignee": agent.pk}).status_code == 302
-    assert act("nope", {}).status_code == 404
+    assert client.post(f"/support/tickets/{ticket.pk}/nope/", {}).status_code == 404
     ticket.refresh_from_db()
     assert ticket.assignee == agent and ticket.status == "open"
 

@@ -10,11 +10,13 @@ from .conftest import count_queries
 
 
 @pytest.fixture
-def cti(make_user):
-    """The call-center system's account: an Agent-role service user with a DRF token."""
-    user = make_user(Role.AGENT, username="cti")
+def cti(db):
+    """The call-center system: a CTI token (posts calls and call status, nothing else)."""
+    from support.cti import cti_token_create
+
+    _token, key = cti_token_create(name="Tổng đài thử")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

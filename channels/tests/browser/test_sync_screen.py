@@ -7,8 +7,13 @@ from channels.tests.factories import ChannelFactory, SkuFactory
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_inventory_sees_a_failed_listing_and_retries_it_on_a_small_screen(page, live_server, login, inventory_user):
-    # given
+def test_inventory_sees_a_failed_listing_and_retries_it_on_a_small_screen(
+    page, live_server, login, inventory_user, settings
+):
+    # given: Lazada set up (nothing answers at its address), one listing it refused
+    settings.CHANNELS_CREDENTIALS = {
+        "lazada": {"base_url": "http://127.0.0.1:9", "app_key": "1", "app_secret": "s", "access_token": "t"}
+    }
     channel = ChannelFactory(code="lazada", name="Lazada", kind=SalesChannel.Kind.LAZADA)
     listing = services.listing_upsert(sku=SkuFactory(code="AO-XANH"), channel=channel)
     Listing.objects.filter(pk=listing.pk).update(

@@ -19,7 +19,7 @@ def test_agent_takes_a_call_sees_shopee_and_store_orders_and_logs_a_ticket(
     call_ring(call_id="cti-42", caller="0912 345 678", agent="agent")
     pop = page.get_by_test_id("screen-pop")
     expect(pop).to_contain_text("Nguyễn Văn An", timeout=6000)
-    pop.get_by_role("button").click()
+    pop.get_by_role("button", name="Nhận cuộc gọi và mở hồ sơ").click()
     # then: the customer's view, with their Shopee and in-store orders
     expect(page.get_by_test_id("customer-name")).to_have_text("Nguyễn Văn An")
     orders = page.get_by_test_id("order-row")

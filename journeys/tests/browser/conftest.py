@@ -1,0 +1,1 @@
+from o2o_site.browser_testing import *  # noqa: F403
