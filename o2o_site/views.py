@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,12 @@ def dashboard(request):
         "o2o_site/dashboard.html",
         {"headlines": headlines_for(request.user), "shortcuts": items_for(request.user), "today": timezone.localdate()},
     )
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; without this each first visit logs a 404."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -64,3 +64,14 @@ def test_the_seed_console_lists_every_demo_account_in_one_language_without_noise
             "AND last_analyze IS NULL"
         )
         assert cursor.fetchall() == []
+
+
+def test_the_site_has_a_favicon_and_every_page_links_it(client):
+    # given a browser asking for /favicon.ico, as every browser does on a first visit
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    # then it is sent to the vendored icon (no 404 on the console), and pages link it themselves
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    assert finders.find("favicon.svg")
+    assert 'rel="icon"' in client.get("/login/").content.decode()

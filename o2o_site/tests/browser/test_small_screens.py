@@ -28,6 +28,7 @@ NOT_SCREENS = {
     "set_language": "POST only",
     "javascript-catalog": "a script",
     "healthz": "JSON for the load balancer",
+    "favicon": "a redirect to the icon",
     "channels:sync-retry": "POST only",
     "channels:feed": "a TSV file for marketplaces",
     "customers:consent": "POST only",
