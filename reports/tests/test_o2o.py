@@ -169,13 +169,13 @@ def test_store_metrics_count_visitors_who_bought(now, history):
 
 
 def test_the_report_query_count_does_not_grow_with_the_data(now, history, django_assert_max_num_queries):
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         selectors.o2o_report(date_range=day_range(now))
     for _ in range(3):
         extra = f.customer()
         click(extra, history["a"], now - dt.timedelta(days=2))
         checkin(extra, history["q1"], now - dt.timedelta(days=1))
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         selectors.o2o_report(date_range=day_range(now))
 
 
