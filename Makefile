@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links sent to customers (voucher pages, QR check-ins) point at the server `make run` starts.
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 PYTEST_ARGS ?=
 # -n 2 (pytest-xdist) suits a 2-core machine; override with XDIST= to run in one process.
 XDIST ?= -n 2
@@ -38,7 +41,7 @@ serve: install
 
 run: seed
 	@echo ""
-	@echo "O2O back office: http://$(HOST):$(PORT)/   (log in with a demo account above)"
+	@echo "O2O back office: http://$(HOST):$(PORT)/   (đăng nhập bằng một tài khoản demo ở trên)"
 	$(DEMO_GATEWAYS) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev

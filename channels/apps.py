@@ -8,9 +8,11 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Kênh bán hàng")
 
     def ready(self) -> None:
-        from o2o_site import navigation
+        from o2o_site import dashboard, navigation
         from o2o_site.celery import register_periodic
         from o2o_site.roles import Role
+
+        from . import selectors
 
         navigation.register(_("Đồng bộ kênh"), "channels:sync-status", [Role.MANAGER, Role.INVENTORY], order=30)
         navigation.register(_("Đơn hàng"), "channels:orders", [Role.MANAGER, Role.INVENTORY], order=31)
@@ -18,6 +20,7 @@ class ChannelsConfig(AppConfig):
         navigation.register(
             _("Nhận tại cửa hàng"), "channels:pickups", [Role.MANAGER, Role.CASHIER, Role.INVENTORY], order=33
         )
+        dashboard.register("channels", selectors.dashboard_headlines, [Role.MANAGER], order=10)
         register_periodic("channels-sync-due", "channels.sync_due", 60.0)
         register_periodic("channels-inbound-due", "channels.inbound_due", 60.0)
         register_periodic("channels-pickups-release", "channels.pickups_release_due", 900.0)

@@ -44,6 +44,9 @@ def _base(n_skus: int, stock: int = 1_000_000):
     )
     rows = [Listing(sku=s, channel=c, markup_percent=8) for c in channels for s in skus]
     Listing.objects.bulk_create(rows, batch_size=5000)
+    from o2o_site.db import tables_analyze
+
+    tables_analyze(Product, SKU, Stock, StockMovement, Listing)  # planned on real sizes, as autovacuum would
     new = Listing.objects.filter(channel__in=channels, sku_id__gte=skus[0].pk)
     with services.push_deferred():
         services.listings_refresh(listings=new)

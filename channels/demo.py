@@ -129,7 +129,7 @@ def _stores(out):
             },
         )
         stores.append(store)
-        store.staff.add(demo_user(f"cashier-{code}", cashier_name, Role.CASHIER, is_staff=False))
+        store.staff.add(demo_user(f"cashier-{code}", cashier_name, Role.CASHIER, is_staff=False, note=store.name))
     warehouse, _ = Store.objects.get_or_create(
         code=WAREHOUSE[0],
         defaults={
@@ -140,11 +140,8 @@ def _stores(out):
             "is_warehouse": True,
         },
     )
-    stores[0].staff.add(demo_user("cashier", "Võ Thành Tâm", Role.CASHIER, is_staff=False))
-    out(
-        f"  {len(stores)} cửa hàng + {warehouse.name}; thu ngân: cashier, "
-        + ", ".join(f"cashier-{s.code}" for s in stores)
-    )
+    stores[0].staff.add(demo_user("cashier", "Võ Thành Tâm", Role.CASHIER, is_staff=False, note=stores[0].name))
+    out(f"  {len(stores)} cửa hàng + {warehouse.name}")
     return stores, warehouse
 
 

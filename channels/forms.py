@@ -7,13 +7,21 @@ from .models import Order, SalesChannel, Store
 
 class OrderFilterForm(forms.Form):
     channel = forms.ModelChoiceField(
-        SalesChannel.objects.order_by("code"), required=False, label=_("Kênh"), to_field_name="code"
+        SalesChannel.objects.order_by("code"),
+        required=False,
+        label=_("Kênh"),
+        to_field_name="code",
+        empty_label=_("Mọi kênh"),
     )
     status = forms.ChoiceField(
         choices=[("", _("Mọi trạng thái")), *Order.Status.choices], required=False, label=_("Trạng thái")
     )
     store = forms.ModelChoiceField(
-        Store.objects.order_by("code"), required=False, label=_("Cửa hàng"), to_field_name="code"
+        Store.objects.order_by("code"),
+        required=False,
+        label=_("Cửa hàng"),
+        to_field_name="code",
+        empty_label=_("Mọi cửa hàng"),
     )
     held = forms.BooleanField(required=False, label=_("Chỉ đơn chờ kiểm tra"))
     q = forms.CharField(required=False, label=_("Số đơn / mã trên kênh"), max_length=100)
@@ -40,7 +48,13 @@ class CheckInConfirmForm(forms.Form):
 
 
 class GoalsForm(forms.Form):
-    channel = forms.ModelChoiceField(SalesChannel.objects.order_by("code"), label=_("Kênh"), to_field_name="code")
+    channel = forms.ModelChoiceField(
+        SalesChannel.objects.order_by("code"),
+        label=_("Kênh"),
+        to_field_name="code",
+        empty_label=_("— Chọn kênh —"),
+        error_messages={"required": _("Vui lòng chọn kênh."), "invalid_choice": _("Kênh này không tồn tại.")},
+    )
     year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100, initial=lambda: timezone.localdate().year)
     start_month = forms.IntegerField(label=_("Từ tháng"), min_value=1, max_value=12, initial=1)
     revenue = forms.IntegerField(label=_("Doanh thu tháng đầu (₫)"), min_value=0)

@@ -98,7 +98,11 @@ class ChannelLocation(models.Model):
         verbose_name_plural = _("kho xuất hàng của kênh")
         ordering = ["channel", "position", "location"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "location"], name="channel_location_unique"),
+            models.UniqueConstraint(
+                fields=["channel", "location"],
+                name="channel_location_unique",
+                violation_error_message=_("Kho/cửa hàng này đã được gắn với kênh này."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -145,7 +149,13 @@ class SKU(models.Model):
     class Meta:
         verbose_name = _("SKU")
         verbose_name_plural = _("SKU")
-        constraints = [models.CheckConstraint(condition=models.Q(base_price__gte=0), name="sku_base_price_gte_0")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(base_price__gte=0),
+                name="sku_base_price_gte_0",
+                violation_error_message=_("Giá bán không thể âm."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -170,11 +180,25 @@ class Stock(models.Model):
         verbose_name = _("tồn kho")
         verbose_name_plural = _("tồn kho")
         constraints = [
-            models.UniqueConstraint(fields=["sku", "location"], name="stock_unique_sku_location"),
-            models.CheckConstraint(condition=models.Q(on_hand__gte=0), name="stock_on_hand_gte_0"),
-            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="stock_reserved_gte_0"),
+            models.UniqueConstraint(
+                fields=["sku", "location"],
+                name="stock_unique_sku_location",
+                violation_error_message=_("Mã hàng này đã có dòng tồn kho tại kho/cửa hàng này."),
+            ),
             models.CheckConstraint(
-                condition=models.Q(reserved__lte=models.F("on_hand")), name="stock_reserved_lte_on_hand"
+                condition=models.Q(on_hand__gte=0),
+                name="stock_on_hand_gte_0",
+                violation_error_message=_("Số lượng tồn không thể âm."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reserved__gte=0),
+                name="stock_reserved_gte_0",
+                violation_error_message=_("Số lượng đang giữ không thể âm."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reserved__lte=models.F("on_hand")),
+                name="stock_reserved_lte_on_hand",
+                violation_error_message=_("Số lượng đang giữ không thể vượt quá số lượng tồn."),
             ),
         ]
 
@@ -271,9 +295,21 @@ class Listing(models.Model):
         verbose_name = _("tin đăng trên kênh")
         verbose_name_plural = _("tin đăng trên kênh")
         constraints = [
-            models.UniqueConstraint(fields=["sku", "channel"], name="listing_unique_sku_channel"),
-            models.CheckConstraint(condition=models.Q(price__gte=0), name="listing_price_gte_0"),
-            models.CheckConstraint(condition=models.Q(allocation_percent__lte=100), name="listing_allocation_lte_100"),
+            models.UniqueConstraint(
+                fields=["sku", "channel"],
+                name="listing_unique_sku_channel",
+                violation_error_message=_("Mã hàng này đã được đăng trên kênh này."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0),
+                name="listing_price_gte_0",
+                violation_error_message=_("Giá đăng trên kênh không thể âm."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(allocation_percent__lte=100),
+                name="listing_allocation_lte_100",
+                violation_error_message=_("Tỉ lệ tồn kho dành cho kênh tối đa là 100%."),
+            ),
         ]
         # Deliberately no index on the sync columns (state, attempts, next attempt): a price change
         # rewrites hundreds of thousands of listings, and with none of the changed columns indexed
@@ -357,14 +393,25 @@ class Order(models.Model):
                 fields=["channel", "external_id"],
                 condition=~models.Q(external_id=""),
                 name="order_unique_channel_external_id",
+                violation_error_message=_("Kênh này đã có một đơn với mã đơn trên kênh này."),
             ),
             models.UniqueConstraint(
-                fields=["idempotency_key"], condition=~models.Q(idempotency_key=""), name="order_unique_idempotency_key"
+                fields=["idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="order_unique_idempotency_key",
+                violation_error_message=_("Đơn này đã được ghi nhận (trùng khóa chống gửi lặp)."),
             ),
-            models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(total__gte=0),
+                name="order_total_gte_0",
+                violation_error_message=_("Tổng tiền của đơn không thể âm."),
+            ),
             # A pickup code answers one order: the counter looks orders up by it.
             models.UniqueConstraint(
-                fields=["pickup_code"], condition=~models.Q(pickup_code=""), name="order_unique_pickup_code"
+                fields=["pickup_code"],
+                condition=~models.Q(pickup_code=""),
+                name="order_unique_pickup_code",
+                violation_error_message=_("Mã nhận hàng này đã thuộc về một đơn khác."),
             ),
         ]
         indexes = [
@@ -400,8 +447,16 @@ class OrderLine(models.Model):
         verbose_name = _("dòng đơn hàng")
         verbose_name_plural = _("dòng đơn hàng")
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_gt_0"),
-            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="orderline_unit_price_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0),
+                name="orderline_quantity_gt_0",
+                violation_error_message=_("Số lượng mỗi dòng hàng phải lớn hơn 0."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0),
+                name="orderline_unit_price_gte_0",
+                violation_error_message=_("Đơn giá không thể âm."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -438,7 +493,13 @@ class OrderReturnLine(models.Model):
     class Meta:
         verbose_name = _("dòng trả hàng")
         verbose_name_plural = _("dòng trả hàng")
-        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="returnline_quantity_gt_0")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0),
+                name="returnline_quantity_gt_0",
+                violation_error_message=_("Số lượng trả phải lớn hơn 0."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku_id} × {self.quantity} ({self.condition})"
@@ -469,7 +530,11 @@ class InboundEvent(models.Model):
         verbose_name = _("sự kiện từ kênh")
         verbose_name_plural = _("sự kiện từ kênh")
         constraints = [
-            models.UniqueConstraint(fields=["channel", "shop_id", "event_id"], name="inbound_unique_event"),
+            models.UniqueConstraint(
+                fields=["channel", "shop_id", "event_id"],
+                name="inbound_unique_event",
+                violation_error_message=_("Sự kiện này từ kênh đã được nhận trước đó."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "received_at"], name="inbound_status_at")]
 
@@ -555,8 +620,16 @@ class ChannelGoal(models.Model):
         verbose_name_plural = _("mục tiêu kênh")
         ordering = ["channel", "month"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "month"], name="goal_unique_channel_month"),
-            models.CheckConstraint(condition=models.Q(month__day=1), name="goal_month_first_day"),
+            models.UniqueConstraint(
+                fields=["channel", "month"],
+                name="goal_unique_channel_month",
+                violation_error_message=_("Kênh này đã có mục tiêu cho tháng này."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1),
+                name="goal_month_first_day",
+                violation_error_message=_("Tháng của mục tiêu phải ghi bằng ngày đầu tháng."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from o2o_site.api import DomainError
@@ -90,6 +91,17 @@ def order_list(request):
     )
 
 
+# An order's next status as the button that moves it there: what the person does, not the state.
+ORDER_ACTIONS = {
+    Order.Status.CONFIRMED: gettext_lazy("Xác nhận đơn"),
+    Order.Status.PACKED: gettext_lazy("Ghi nhận đã đóng gói"),
+    Order.Status.SHIPPED: gettext_lazy("Giao cho vận chuyển"),
+    Order.Status.DELIVERED: gettext_lazy("Ghi nhận đã giao"),
+    Order.Status.CANCELLED: gettext_lazy("Huỷ đơn"),
+    Order.Status.RETURNED: gettext_lazy("Ghi nhận trả hàng"),
+}
+
+
 @role_required(*SYNC_ROLES)
 def order_detail(request, number: str):
     order = selectors.order_find(number)
@@ -106,7 +118,7 @@ def order_detail(request, number: str):
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("channels:order-detail", number=order.number)
-    allowed = [(s, Order.Status(s).label) for s in services.order_next_statuses(order)]
+    allowed = [(s, ORDER_ACTIONS.get(s, Order.Status(s).label)) for s in services.order_next_statuses(order)]
     return render(
         request, "channels/order_detail.html", {"title": order.number, "order": order, "next_statuses": allowed}
     )
@@ -114,11 +126,11 @@ def order_detail(request, number: str):
 
 @role_required(Role.MANAGER, Role.MARKETING)
 def goals(request):
-    channels = list(SalesChannel.objects.order_by("code"))
-    code = request.POST.get("channel") or request.GET.get("channel") or (channels[0].code if channels else "")
-    channel = next((c for c in channels if c.code == code), None)
     raw_year = request.GET.get("year", "")
     year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else timezone.localdate().year
+    channels, default = selectors.goals_channels(year=year)
+    code = request.POST.get("channel") or request.GET.get("channel") or (default.code if default else "")
+    channel = next((c for c in channels if c.code == code), None)
     form = GoalsForm(request.POST or None, initial={"channel": channel, "year": year})
     if request.method == "POST" and form.is_valid():
         try:

@@ -81,7 +81,11 @@ class RawEvent(models.Model):
         verbose_name = _("sự kiện thô")
         verbose_name_plural = _("sự kiện thô")
         constraints = [
-            models.UniqueConstraint(fields=["source", "message_id"], name="collect_event_unique_message"),
+            models.UniqueConstraint(
+                fields=["source", "message_id"],
+                name="collect_event_unique_message",
+                violation_error_message=_("Sự kiện này từ nguồn này đã được nhận trước đó."),
+            ),
         ]
         indexes = [
             models.Index(fields=["id"], condition=Q(state="pending"), name="collect_event_pending_idx"),
@@ -109,7 +113,13 @@ class Identity(models.Model):
     class Meta:
         verbose_name = _("định danh sự kiện")
         verbose_name_plural = _("định danh sự kiện")
-        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="collect_identity_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value"],
+                name="collect_identity_unique",
+                violation_error_message=_("Định danh này đã thuộc về một khách hàng."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value} → #{self.customer_id}"
@@ -127,7 +137,11 @@ class IdentityConflict(models.Model):
         verbose_name = _("xung đột định danh")
         verbose_name_plural = _("xung đột định danh")
         constraints = [
-            models.UniqueConstraint(fields=["identity", "other_customer"], name="collect_conflict_unique_pair"),
+            models.UniqueConstraint(
+                fields=["identity", "other_customer"],
+                name="collect_conflict_unique_pair",
+                violation_error_message=_("Xung đột định danh này đã được ghi nhận."),
+            ),
         ]
 
     def __str__(self) -> str:

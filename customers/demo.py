@@ -163,7 +163,7 @@ def _name(rng: random.Random) -> str:
 
 def seed(out) -> None:
     if Customer.objects.filter(source=DEMO_SOURCE).count() >= TOTAL:
-        out("  customers: already seeded")
+        out("  khách hàng: đã có sẵn")
         return
     rng = random.Random(20260101)
     now = timezone.now()
@@ -297,4 +297,4 @@ def seed(out) -> None:
         services.blocklist_add(kind="phone", value="028 3823 4567", reason="Tổng đài cửa hàng")
         services.blocklist_add(kind="email", value="cuahang@example.vn", reason="Máy tính bảng dùng chung tại quầy")
     found = services.duplicates_scan()
-    out(f"  customers: {Customer.objects.filter(source=DEMO_SOURCE).count()} profiles, {found} merge candidates")
+    out(f"  {Customer.objects.filter(source=DEMO_SOURCE).count()} hồ sơ khách hàng, {found} cặp nghi trùng cần xem")

@@ -56,7 +56,11 @@ class Customer(models.Model):
         verbose_name = _("khách hàng")
         verbose_name_plural = _("khách hàng")
         constraints = [
-            models.CheckConstraint(condition=Q(points_balance__gte=0), name="customer_points_not_negative"),
+            models.CheckConstraint(
+                condition=Q(points_balance__gte=0),
+                name="customer_points_not_negative",
+                violation_error_message=_("Số điểm của khách không thể âm."),
+            ),
         ]
         indexes = [
             models.Index(fields=["search_name", "birthday"], name="customer_dupe_birthday_idx"),
@@ -118,7 +122,10 @@ class ContactPoint(models.Model):
         verbose_name_plural = _("điểm liên hệ")
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "value"], condition=Q(is_blocked=False), name="contact_point_unique_live_value"
+                fields=["kind", "value"],
+                condition=Q(is_blocked=False),
+                name="contact_point_unique_live_value",
+                violation_error_message=_("Số điện thoại, email hoặc mã Zalo này đã thuộc về một khách hàng khác."),
             ),
         ]
         indexes = [
@@ -141,7 +148,13 @@ class BlockedIdentifier(models.Model):
     class Meta:
         verbose_name = _("định danh bị chặn")
         verbose_name_plural = _("định danh bị chặn")
-        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="blocked_identifier_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value"],
+                name="blocked_identifier_unique",
+                violation_error_message=_("Liên hệ này đã nằm trong danh sách chặn."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
@@ -170,7 +183,13 @@ class ConsentText(models.Model):
     class Meta:
         verbose_name = _("văn bản đồng ý")
         verbose_name_plural = _("văn bản đồng ý")
-        constraints = [models.UniqueConstraint(fields=["purpose", "version"], name="consent_text_unique_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "version"],
+                name="consent_text_unique_version",
+                violation_error_message=_("Mục đích này đã có một văn bản đồng ý cùng phiên bản."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} v{self.version}"
@@ -212,7 +231,11 @@ class ConsentState(models.Model):
         verbose_name = _("đồng ý hiện tại")
         verbose_name_plural = _("đồng ý hiện tại")
         constraints = [
-            models.UniqueConstraint(fields=["customer", "channel", "purpose"], name="consent_state_unique"),
+            models.UniqueConstraint(
+                fields=["customer", "channel", "purpose"],
+                name="consent_state_unique",
+                violation_error_message=_("Khách này đã có trạng thái đồng ý cho kênh và mục đích này."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -268,8 +291,13 @@ class PointsEntry(models.Model):
                 fields=["customer", "kind", "reference"],
                 condition=~Q(reference=""),
                 name="points_entry_unique_reference",
+                violation_error_message=_("Giao dịch điểm với mã tham chiếu này đã được ghi nhận cho khách."),
             ),
-            models.CheckConstraint(condition=Q(remaining__gte=0), name="points_remaining_not_negative"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0),
+                name="points_remaining_not_negative",
+                violation_error_message=_("Số điểm còn lại của một lần cộng điểm không thể âm."),
+            ),
         ]
         indexes = [
             models.Index(fields=["customer", "-created_at"], name="points_customer_idx"),
@@ -325,6 +353,7 @@ class Activity(models.Model):
                 fields=["customer", "kind", "ref_type", "ref_id"],
                 condition=~Q(ref_id=""),
                 name="activity_unique_ref",
+                violation_error_message=_("Hoạt động này đã có trên dòng thời gian của khách."),
             ),
         ]
         indexes = [
@@ -404,8 +433,16 @@ class MergeCandidate(models.Model):
         verbose_name = _("nghi trùng")
         verbose_name_plural = _("hàng chờ gộp")
         constraints = [
-            models.UniqueConstraint(fields=["customer_a", "customer_b"], name="merge_candidate_unique_pair"),
-            models.CheckConstraint(condition=Q(customer_a__lt=models.F("customer_b")), name="merge_candidate_ordered"),
+            models.UniqueConstraint(
+                fields=["customer_a", "customer_b"],
+                name="merge_candidate_unique_pair",
+                violation_error_message=_("Cặp khách hàng này đã nằm trong danh sách cần gộp."),
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_a__lt=models.F("customer_b")),
+                name="merge_candidate_ordered",
+                violation_error_message=_("Một cặp cần gộp phải gồm hai khách hàng khác nhau."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "-score"], name="merge_candidate_queue_idx")]
 
@@ -476,7 +513,10 @@ class SegmentMembership(models.Model):
         verbose_name_plural = _("thành viên phân khúc")
         constraints = [
             models.UniqueConstraint(
-                fields=["segment", "customer"], condition=Q(left_at__isnull=True), name="segment_membership_one_open"
+                fields=["segment", "customer"],
+                condition=Q(left_at__isnull=True),
+                name="segment_membership_one_open",
+                violation_error_message=_("Khách này đang ở trong phân khúc rồi."),
             ),
         ]
         indexes = [
@@ -521,7 +561,11 @@ class OneTimeCode(models.Model):
         verbose_name_plural = _("mã xác nhận một lần")
         indexes = [models.Index(fields=["phone", "-created_at"], name="otp_phone_recent_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(attempts__lte=models.F("max_attempts")), name="otp_attempts_capped"),
+            models.CheckConstraint(
+                condition=Q(attempts__lte=models.F("max_attempts")),
+                name="otp_attempts_capped",
+                violation_error_message=_("Đã hết số lần nhập mã cho phép."),
+            ),
         ]
 
     def __str__(self) -> str:

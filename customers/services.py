@@ -2051,7 +2051,17 @@ def customers_import_csv(*, lines: Iterable[str], source: str = "import", progre
             report.matched += 1
         if progress and (index - 1) % 200 == 0:
             progress(index - 1)
+    if report.created >= IMPORT_ANALYZE_ROWS:
+        # A big import changes the tables' size by a lot: fresh planner statistics now, not
+        # whenever autovacuum gets there (or never, where it is off).
+        from o2o_site.db import tables_analyze
+
+        tables_analyze(Customer, ContactPoint, Activity, ConsentState)
     return report
+
+
+# From this many new customers on, an import refreshes the planner's statistics (o2o_site.db).
+IMPORT_ANALYZE_ROWS = 500
 
 
 # --- access log -----------------------------------------------------------------------------

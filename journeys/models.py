@@ -102,7 +102,13 @@ class JourneyVersion(models.Model):
     class Meta:
         verbose_name = _("phiên bản hành trình")
         verbose_name_plural = _("phiên bản hành trình")
-        constraints = [models.UniqueConstraint(fields=["journey", "number"], name="journeyversion_unique_number")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey", "number"],
+                name="journeyversion_unique_number",
+                violation_error_message=_("Hành trình này đã có phiên bản với số này."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.journey} v{self.number}"
@@ -138,6 +144,7 @@ class Enrollment(models.Model):
                 fields=["journey", "customer"],
                 condition=Q(status__in=["active", "holdout"]),
                 name="enrollment_one_open_per_journey",
+                violation_error_message=_("Khách đang ở trong hành trình này rồi."),
             ),
         ]
         indexes = [
@@ -170,7 +177,13 @@ class DueStep(models.Model):
     class Meta:
         verbose_name = _("bước đến hạn")
         verbose_name_plural = _("bước đến hạn")
-        constraints = [models.UniqueConstraint(fields=["enrollment", "seq"], name="duestep_unique_seq")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "seq"],
+                name="duestep_unique_seq",
+                violation_error_message=_("Bước này của lượt tham gia đã được lên lịch."),
+            )
+        ]
         indexes = [
             # The tick's claim reads pending rows in (due_at, id) order: an index in exactly that
             # order lets LIMIT stop early instead of sorting every pending row (120 ms at 100k).

@@ -26,8 +26,19 @@ DEMO_USERS = [
 ]
 
 
-def demo_user(username: str, full_name: str, role: Role | str, *, is_staff: bool = True):
-    """Creates (or finds) a demo account with the demo password and the role."""
+# Every demo account a seed created or found in this process, in order: username → (role, note).
+# seed_demo prints them all as the logins table (each store's cashier, every agent, the leads).
+_LISTED: dict[str, tuple[str, str]] = {}
+
+
+def demo_user(
+    username: str, full_name: str, role: Role | str, *, is_staff: bool = True, note: str = "", listed: bool = True
+):
+    """Creates (or finds) a demo account with the demo password and the role.
+
+    `note` says what the account is for in the logins table (a cashier's store, a lead's
+    department); `listed=False` keeps service accounts (the CTI connector) out of it.
+    """
     # Vietnamese names read family name first; Django's get_full_name() is "first last", so the
     # whole name goes in first_name and it displays as written.
     user, created = get_user_model().objects.get_or_create(
@@ -38,7 +49,22 @@ def demo_user(username: str, full_name: str, role: Role | str, *, is_staff: bool
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
     user_add_role(user, role)
+    if listed and username not in _LISTED:
+        _LISTED[username] = (str(role), note)
     return user
+
+
+def demo_accounts() -> list[tuple[str, str, str, str]]:
+    """(role label, username, full name, note) of every listed demo account, by role then seed order."""
+    names = dict(get_user_model().objects.filter(username__in=list(_LISTED)).values_list("username", "first_name"))
+    labels = dict(Role.choices)
+    order = {role.value: i for i, role in enumerate(Role)}
+    rows = [
+        (str(labels.get(role, role)), username, names.get(username, ""), note)
+        for username, (role, note) in _LISTED.items()
+        if username in names
+    ]
+    return sorted(rows, key=lambda r: order.get(_LISTED[r[1]][0], 99))
 
 
 def seed(out) -> None:
@@ -64,6 +90,6 @@ def run_all(out) -> None:
             if exc.name != f"{config.name}.demo":
                 raise
             continue
-        out(f"· {config.label}")
+        out(f"· {config.verbose_name}")
         module.seed(out)
         app_tables_analyze(config.label)

@@ -18,9 +18,16 @@ from django.utils.translation import gettext as _
 def format_vnd(amount: int | None) -> str:
     if amount is None:
         return ""
-    amount = int(amount)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{abs(amount):,}".replace(",", ".") + " ₫"
+    return format_number(amount) + " ₫"
+
+
+def format_number(value: int | None) -> str:
+    """`format_number(2575)` → `2.575`: counts and points grouped the Vietnamese way."""
+    if value is None:
+        return ""
+    value = int(value)
+    sign = "-" if value < 0 else ""
+    return f"{sign}{abs(value):,}".replace(",", ".")
 
 
 def percent_of(amount: int, percent: int | Decimal | str) -> int:

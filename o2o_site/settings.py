@@ -208,7 +208,9 @@ LOGOUT_REDIRECT_URL = "login"
 # Vietnam first: Vietnamese screens, Vietnamese time, whole-VND money.
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is the project's catalogue (makemessages writes there); o2o_site/django_messages/ only
+# rewords Django's own messages in Vietnamese, and makemessages leaves it alone.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "o2o_site" / "django_messages"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -237,6 +239,10 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL and CELERY_TASK_ALWAYS_EAGER:
+    # Eager tasks still open a (lazy) producer: with no URL kombu warns "No hostname was supplied.
+    # Reverting to default 'localhost'" on every first run. The in-memory transport says the truth.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 # Deliberate (README, "Background work"): a task is acknowledged after it ran (acks_late), and
@@ -260,6 +266,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- API ----------------------------------------------------------------------------------
+# django-filter's empty choice reads as a word on every filter form, never "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("Tất cả")
+
 REST_FRAMEWORK = {
     # Token first: DRF answers 401 with the first class's WWW-Authenticate ("Token") when the
     # credentials are missing or bad; with session first it could only answer 403.
@@ -341,6 +350,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # 4xx answers are the client's business (and a 403 would print a traceback); 5xx stay.
         "django.request": {"level": "ERROR"},
+        # In-process (eager) tasks would print a "Task … succeeded" line each on the dev console.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
 

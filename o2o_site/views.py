@@ -3,12 +3,15 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .api import NotFound
+from .dashboard import headlines_for
 from .errors import error_response, too_large_message
 from .health import run_checks
 from .navigation import items_for
@@ -29,7 +32,18 @@ def home(request):
 
 @role_required(Role.MANAGER, Role.MARKETING)
 def dashboard(request):
-    return render(request, "o2o_site/dashboard.html", {"shortcuts": items_for(request.user)})
+    """Today's headline figures (for a manager), then the screens the user may open."""
+    return render(
+        request,
+        "o2o_site/dashboard.html",
+        {"headlines": headlines_for(request.user), "shortcuts": items_for(request.user), "today": timezone.localdate()},
+    )
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; without this each first visit logs a 404."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -8,12 +8,15 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Khuyến mãi")
 
     def ready(self) -> None:
-        from o2o_site import navigation
+        from o2o_site import dashboard, navigation
         from o2o_site.celery import register_periodic
         from o2o_site.roles import Role
 
+        from . import selectors
+
         navigation.register(_("Quầy thu ngân"), "promotions:cashier", [Role.CASHIER], order=40)
         navigation.register(_("Khuyến mãi"), "promotions:overview", [Role.MANAGER, Role.MARKETING], order=45)
+        dashboard.register("promotions", selectors.dashboard_headlines, [Role.MANAGER], order=20)
         # Often enough that a batch whose worker died is taken over within a lease or two.
         register_periodic("promotions.voucher_batches_resume", "promotions.voucher_batches_resume", 30)
 

@@ -151,7 +151,9 @@ def seed(out) -> None:
 
     # A cashier per store (channels' demo may have bound them already: same usernames).
     for store in stores:
-        user = demo_user(f"cashier-{store.code}", f"Thu ngân {store.name}", Role.CASHIER, is_staff=False)
+        user = demo_user(
+            f"cashier-{store.code}", f"Thu ngân {store.name}", Role.CASHIER, is_staff=False, note=store.name
+        )
         store.staff.add(user)
 
     # Vouchers for demo customers: personal, store-only; every third one only for the first store.
@@ -182,6 +184,6 @@ def seed(out) -> None:
             source="demo",
         )
     out(
-        f"  promotions: {Campaign.objects.count()} campaigns, {Promotion.objects.count()} promotions, "
-        f"{Voucher.objects.count()} vouchers, cashiers for {len(stores)} stores"
+        f"  {Campaign.objects.count()} chiến dịch, {Promotion.objects.count()} khuyến mãi, "
+        f"{Voucher.objects.count()} voucher, thu ngân cho {len(stores)} cửa hàng"
     )

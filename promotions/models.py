@@ -60,8 +60,16 @@ class Campaign(models.Model):
         verbose_name_plural = _("chiến dịch")
         ordering = ["-starts_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(budget__gte=0), name="campaign_budget_gte_0"),
-            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="campaign_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(budget__gte=0),
+                name="campaign_budget_gte_0",
+                violation_error_message=_("Ngân sách chiến dịch không thể âm."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="campaign_dates_ordered",
+                violation_error_message=_("Ngày kết thúc chiến dịch phải sau hoặc bằng ngày bắt đầu."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,7 +94,13 @@ class CampaignSpend(models.Model):
         verbose_name_plural = _("khoản chi chiến dịch")
         ordering = ["-spent_on", "-pk"]
         indexes = [models.Index(fields=["spent_on"])]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="campaign_spend_amount_gt_0")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="campaign_spend_amount_gt_0",
+                violation_error_message=_("Số tiền chi phải lớn hơn 0."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign} {self.spent_on} {self.amount}"
@@ -110,7 +124,11 @@ class BudgetPlan(models.Model):
         verbose_name_plural = _("kế hoạch ngân sách")
         ordering = ["-starts_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="budget_plan_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="budget_plan_dates_ordered",
+                violation_error_message=_("Ngày kết thúc kế hoạch phải sau hoặc bằng ngày bắt đầu."),
+            ),
             models.CheckConstraint(
                 condition=Exact(
                     F("awareness_percent")
@@ -121,10 +139,12 @@ class BudgetPlan(models.Model):
                     100,
                 ),
                 name="budget_plan_shares_sum_100",
+                violation_error_message=_("Tỉ lệ năm giai đoạn của kế hoạch ngân sách phải cộng lại đúng 100%."),
             ),
             models.CheckConstraint(
                 condition=Q(total_budget__gte=0),
                 name="budget_plan_total_gte_0",
+                violation_error_message=_("Tổng ngân sách không thể âm."),
             ),
         ]
 
@@ -218,23 +238,42 @@ class Voucher(TimeSlotFields):
         indexes = [models.Index(fields=["customer", "valid_to"]), models.Index(fields=["campaign"])]
         constraints = [
             # The database, not Python, refuses the use after the last one.
-            models.CheckConstraint(condition=Q(used_count__lte=F("usage_limit")), name="voucher_used_lte_limit"),
-            models.CheckConstraint(condition=Q(usage_limit__gte=1), name="voucher_usage_limit_gte_1"),
+            models.CheckConstraint(
+                condition=Q(used_count__lte=F("usage_limit")),
+                name="voucher_used_lte_limit",
+                violation_error_message=_("Số lần đã dùng không thể vượt quá số lần được dùng."),
+            ),
+            models.CheckConstraint(
+                condition=Q(usage_limit__gte=1),
+                name="voucher_usage_limit_gte_1",
+                violation_error_message=_("Voucher phải được dùng ít nhất 1 lần."),
+            ),
             models.CheckConstraint(
                 condition=~Q(kind="personal") | (Q(customer__isnull=False) & Q(usage_limit=1)),
                 name="voucher_personal_has_customer_single_use",
+                violation_error_message=_("Voucher cá nhân phải gắn với một khách hàng và chỉ dùng được 1 lần."),
             ),
             models.CheckConstraint(
                 condition=~Q(discount_type="percent") | Q(discount_value__gte=1, discount_value__lte=100),
                 name="voucher_percent_1_100",
+                violation_error_message=_("Voucher giảm theo phần trăm phải giảm từ 1% đến 100%."),
             ),
             models.CheckConstraint(
-                condition=~Q(discount_type="gift") | Q(gift_sku__isnull=False), name="voucher_gift_has_sku"
+                condition=~Q(discount_type="gift") | Q(gift_sku__isnull=False),
+                name="voucher_gift_has_sku",
+                violation_error_message=_("Voucher quà tặng phải chọn mã hàng được tặng."),
             ),
-            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="voucher_valid_period"),
+            models.CheckConstraint(
+                condition=Q(valid_to__gt=F("valid_from")),
+                name="voucher_valid_period",
+                violation_error_message=_("Thời điểm hết hạn của voucher phải sau thời điểm bắt đầu."),
+            ),
             # A batch re-run after a crash never gives one customer a second voucher.
             models.UniqueConstraint(
-                fields=["batch", "customer"], condition=Q(batch__isnull=False), name="voucher_batch_customer_unique"
+                fields=["batch", "customer"],
+                condition=Q(batch__isnull=False),
+                name="voucher_batch_customer_unique",
+                violation_error_message=_("Khách này đã có một voucher trong đợt phát này."),
             ),
         ]
 
@@ -255,7 +294,11 @@ class VoucherCustomerUse(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["voucher", "customer"], name="voucher_customer_use_unique"),
+            models.UniqueConstraint(
+                fields=["voucher", "customer"],
+                name="voucher_customer_use_unique",
+                violation_error_message=_("Khách này đã dùng voucher này rồi."),
+            ),
         ]
 
 
@@ -323,9 +366,15 @@ class Promotion(TimeSlotFields):
         ordering = ["priority", "pk"]
         indexes = [models.Index(fields=["is_active", "valid_from", "valid_to"])]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_to__gt=F("valid_from")), name="promotion_valid_period"),
             models.CheckConstraint(
-                condition=Q(percent__isnull=True) | Q(percent__gte=1, percent__lte=100), name="promotion_percent_1_100"
+                condition=Q(valid_to__gt=F("valid_from")),
+                name="promotion_valid_period",
+                violation_error_message=_("Thời điểm kết thúc khuyến mãi phải sau thời điểm bắt đầu."),
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gte=1, percent__lte=100),
+                name="promotion_percent_1_100",
+                violation_error_message=_("Khuyến mãi theo phần trăm phải giảm từ 1% đến 100%."),
             ),
         ]
 
@@ -411,8 +460,13 @@ class Redemption(models.Model):
                 fields=["cashier", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="redemption_idempotency_unique",
+                violation_error_message=_("Lượt dùng voucher này đã được ghi nhận (trùng khóa chống gửi lặp)."),
             ),
-            models.CheckConstraint(condition=Q(discount__gte=0) & Q(total__gte=0), name="redemption_amounts_gte_0"),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(total__gte=0),
+                name="redemption_amounts_gte_0",
+                violation_error_message=_("Số tiền giảm và tổng tiền không thể âm."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -398,3 +398,25 @@ def customer_promotions_export(customer) -> dict:
             for r in redemptions
         ],
     }
+
+
+def dashboard_headlines(day: dt.date) -> list:
+    """The manager's landing page: vouchers redeemed in the stores on `day` (1 query)."""
+    from django.db.models.functions import Coalesce
+    from django.utils.translation import gettext as _
+
+    from o2o_site.dashboard import Headline, day_bounds
+    from o2o_site.money import format_number, format_vnd
+
+    start, end = day_bounds(day)
+    row = Redemption.objects.filter(
+        status=Redemption.Status.ACTIVE, redeemed_at__gte=start, redeemed_at__lt=end
+    ).aggregate(n=Count("pk"), discount=Coalesce(Sum("discount"), 0))
+    return [
+        Headline(
+            label=_("Lượt dùng voucher hôm nay"),
+            value=format_number(row["n"]),
+            url_name="promotions:overview",
+            details=((_("Tổng tiền giảm"), format_vnd(int(row["discount"]))),) if row["n"] else (),
+        )
+    ]

@@ -107,6 +107,11 @@ def _axis(top: int, bottom: int, left: int, right: int, max_value: float, fmt: C
     return "".join(parts)
 
 
+def _shorten(text: str, limit: int) -> str:
+    """An axis label that fits: whole when short, else cut with an ellipsis (full text in <title>)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def bar_chart(
     labels: Sequence[str],
     series: Sequence[Series],
@@ -141,7 +146,8 @@ def bar_chart(
         if gi % skip == 0:
             cx = left + gi * group_w + group_w / 2
             parts.append(
-                f'<text x="{cx:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#1d2433">{_esc(text[:16])}</text>'
+                f'<text x="{cx:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#1d2433">'
+                f"<title>{_esc(text)}</title>{_esc(_shorten(text, 16))}</text>"
             )
     parts.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="#637083"/></svg>')
     return mark_safe("".join(parts))

@@ -31,6 +31,7 @@ class CustomerScore(models.Model):
             models.CheckConstraint(
                 condition=models.Q(recency_score__lte=5, frequency_score__lte=5, monetary_score__lte=5),
                 name="customerscore_rfm_lte_5",
+                violation_error_message=_("Điểm RFM (gần đây, tần suất, giá trị) tối đa là 5."),
             ),
         ]
         indexes = [models.Index(fields=["lead_score"], name="customerscore_lead")]

@@ -149,6 +149,10 @@ class O2OReport:
     channels: list[dict]
     stores: list[dict]
     daily: list[dict]
+    # The chain as a funnel of people: how many customers clicked, and of those how many became
+    # leads, of those how many visited a store, of those how many bought there. Unlike the event
+    # counts in `totals`, each step is a subset of the one before, so no rate passes 100 %.
+    funnel: list[dict] = field(default_factory=list)
 
 
 def _chain_rates(row: dict) -> dict:
@@ -205,6 +209,8 @@ def o2o_report(
         visits_qs = visits_qs.filter(store_id=store_id)
         purchases_qs = purchases_qs.filter(store_id=store_id)
         redemptions_qs = redemptions_qs.filter(store_id=store_id)
+
+    plain_leads, plain_visits, plain_purchases = leads_qs, visits_qs, purchases_qs
 
     def credited(qs, at: str):
         return qs.annotate(credited=attribution.attributed_touch(at_ref=at, window=window, model=model))
@@ -284,6 +290,9 @@ def o2o_report(
             totals[k] += row[k]
     _chain_rates(totals)
 
+    funnel = _customer_funnel(
+        clicks_qs=clicks_qs, leads_qs=plain_leads, visits_qs=plain_visits, purchases_qs=plain_purchases
+    )
     stores = _store_chain(visits_qs=visits_qs, purchases_qs=purchases_qs)
     daily = _daily_chain(date_range, clicks_qs=clicks_qs, visits_qs=visits_qs, purchases_qs=purchases_qs)
     return O2OReport(
@@ -295,7 +304,47 @@ def o2o_report(
         channels=channel_list,
         stores=stores,
         daily=daily,
+        funnel=funnel,
     )
+
+
+FUNNEL_STEPS = ("clicks", "leads", "visits", "purchases")
+
+
+def _customer_funnel(*, clicks_qs, leads_qs, visits_qs, purchases_qs) -> list[dict]:
+    """Customers at each step of the chain among those who passed the step before (one query).
+
+    Each step is "did it in the period" (lead, store visit, store purchase), for a customer who
+    clicked an ad of the selected campaigns in the period and passed every earlier step.
+    """
+
+    def did(qs):
+        return Exists(qs.filter(customer_id=OuterRef("pk")).order_by().values("pk"))
+
+    counts = (
+        Customer.objects.filter(pk__in=clicks_qs.order_by().values("customer_id"))
+        .annotate(lead=did(leads_qs), visit=did(visits_qs), purchase=did(purchases_qs))
+        .aggregate(
+            clicks=Count("pk"),
+            leads=Count("pk", filter=Q(lead=True)),
+            visits=Count("pk", filter=Q(lead=True, visit=True)),
+            purchases=Count("pk", filter=Q(lead=True, visit=True, purchase=True)),
+        )
+    )
+    first = counts["clicks"]
+    steps, previous = [], None
+    for key in FUNNEL_STEPS:
+        value = counts[key]
+        steps.append(
+            {
+                "key": key,
+                "customers": value,
+                "of_previous": None if previous is None else _rate(value, previous),
+                "of_first": _rate(value, first),
+            }
+        )
+        previous = value
+    return steps
 
 
 def _store_chain(*, visits_qs, purchases_qs) -> list[dict]:

@@ -32,22 +32,31 @@ def _pct(value) -> str:
     return "" if value is None else f"{value}"
 
 
+def _funnel_steps() -> dict[str, str]:
+    return {
+        "clicks": _("Khách nhấp quảng cáo"),
+        "leads": _("Thành khách tiềm năng"),
+        "visits": _("Ghé cửa hàng"),
+        "purchases": _("Mua tại cửa hàng"),
+    }
+
+
+def _funnel_chart(report, *, label: str):
+    """The funnel of customers: each bar among those who passed the bar above (never above 100 %)."""
+    names = _funnel_steps()
+    return charts.funnel_chart(
+        [(names[step["key"]], step["customers"]) for step in report.funnel],
+        label=label,
+        empty_message=_("Chưa có dữ liệu trong khoảng thời gian này"),
+    )
+
+
 @role_required(*REPORT_ROLES)
 def index(request):
     form = DateRangeForm(request.GET or None)
     date_range = form.date_range()
     report = selectors.o2o_report(date_range=date_range)
-    t = report.totals
-    funnel = charts.funnel_chart(
-        [
-            (_("Nhấp quảng cáo"), t["clicks"]),
-            (_("Khách tiềm năng"), t["leads"]),
-            (_("Ghé cửa hàng"), t["visits"]),
-            (_("Mua tại cửa hàng"), t["purchases"]),
-        ],
-        label=_("Chuỗi O2O 30 ngày qua"),
-        empty_message=_("Chưa có dữ liệu trong khoảng thời gian này"),
-    )
+    funnel = _funnel_chart(report, label=_("Chuỗi O2O 30 ngày qua"))
     return render(request, "reports/index.html", {"title": _("Báo cáo"), "report": report, "funnel": funnel})
 
 
@@ -102,17 +111,7 @@ def o2o(request):
                 for r in report.campaigns
             ),
         )
-    t = report.totals
-    funnel = charts.funnel_chart(
-        [
-            (_("Nhấp quảng cáo"), t["clicks"]),
-            (_("Khách tiềm năng"), t["leads"]),
-            (_("Ghé cửa hàng"), t["visits"]),
-            (_("Mua tại cửa hàng"), t["purchases"]),
-        ],
-        label=_("Chuỗi chuyển đổi O2O"),
-        empty_message=_("Chưa có dữ liệu trong khoảng thời gian này"),
-    )
+    funnel = _funnel_chart(report, label=_("Chuỗi chuyển đổi O2O"))
     trend = charts.line_chart(
         [d["day"].strftime("%d/%m") for d in report.daily],
         [
@@ -131,6 +130,7 @@ def o2o(request):
             "form": form,
             "report": report,
             "funnel": funnel,
+            "funnel_steps": [(_funnel_steps()[step["key"]], step) for step in report.funnel],
             "trend": trend,
             "query": request.GET.urlencode(),
         },
@@ -282,7 +282,7 @@ def stores(request):
             ),
         )
     chart = charts.bar_chart(
-        [r["store"].code for r in rows],
+        [r["store"].name for r in rows],
         [
             charts.Series(_("Khách ghé"), [r["visitors"] for r in rows]),
             charts.Series(_("Khách ghé rồi mua"), [r["visitors_who_bought"] for r in rows]),

@@ -54,13 +54,13 @@ TICKETS = [
 
 
 def seed(out) -> None:
-    agent = demo_user("agent", "Nguyễn Thị Lan", Role.AGENT)
-    agents = [agent, demo_user("agent2", "Trần Văn Bình", Role.AGENT, is_staff=False)]
+    agent = demo_user("agent", "Nguyễn Thị Lan", Role.AGENT, note="máy lẻ 101")
+    agents = [agent, demo_user("agent2", "Trần Văn Bình", Role.AGENT, is_staff=False, note="máy lẻ 102")]
     AgentProfile.objects.get_or_create(user=agents[0], defaults={"extension": "101"})
     AgentProfile.objects.get_or_create(user=agents[1], defaults={"extension": "102"})
     departments = {}
     for code, name, response, resolution, lead_username, lead_name in DEPARTMENTS:
-        lead = demo_user(lead_username, lead_name, Role.AGENT, is_staff=False)
+        lead = demo_user(lead_username, lead_name, Role.AGENT, is_staff=False, note=f"trưởng bộ phận {name}")
         department = Department.objects.filter(code=code).first() or services.department_create(
             code=code, name=name, response_minutes=response, resolution_minutes=resolution, lead=lead
         )
@@ -71,7 +71,7 @@ def seed(out) -> None:
         categories[code] = Category.objects.filter(code=code).first() or services.category_create(
             code=code, name=name, department=departments[department], resolution_minutes=minutes
         )
-    out(f"  CTI token (POST /api/v1/support/calls/ and …/status/ only): {_demo_cti_key()}")
+    out(f"  khoá API của tổng đài CTI (chỉ POST /api/v1/support/calls/ và …/status/): {_demo_cti_key()}")
     services.care_segment()
     if Ticket.objects.exists():
         return
@@ -127,4 +127,4 @@ def _seed_tickets(out, categories, agents) -> None:
             else:
                 services.ticket_transition(ticket=ticket, to_status=status, actor=agents[i % 2])
     services.tickets_escalate_overdue()
-    out(f"  {len(TICKETS)} tickets, {len(DEPARTMENTS)} departments")
+    out(f"  {len(TICKETS)} yêu cầu hỗ trợ, {len(DEPARTMENTS)} bộ phận")

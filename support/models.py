@@ -39,7 +39,11 @@ class Department(models.Model):
         verbose_name_plural = _("bộ phận")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(resolution_minutes__gt=0), name="department_resolution_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(resolution_minutes__gt=0),
+                name="department_resolution_gt_0",
+                violation_error_message=_("Thời hạn xử lý của bộ phận phải lớn hơn 0 phút."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,6 +186,7 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
                 name="ticket_satisfaction_1_5",
+                violation_error_message=_("Mức hài lòng phải từ 1 đến 5 sao."),
             ),
         ]
 

@@ -680,3 +680,22 @@ def tickets_for_customer(customer) -> QuerySet[Ticket]:
 
 def ticket_events_prefetch() -> Prefetch:
     return Prefetch("events", queryset=TicketEvent.objects.select_related("author").order_by("created_at", "id"))
+
+
+def dashboard_headlines(day) -> list:
+    """The manager's landing page: open tickets and how many of them are overdue (1 query)."""
+    from o2o_site.dashboard import Headline
+    from o2o_site.money import format_number
+
+    row = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=timezone.now()))
+    )
+    return [
+        Headline(label=_("Yêu cầu đang mở"), value=format_number(row["open"]), url_name="support:tickets"),
+        Headline(
+            label=_("Yêu cầu quá hạn"),
+            value=format_number(row["overdue"]),
+            url_name="support:tickets",
+            tone="danger" if row["overdue"] else "ok",
+        ),
+    ]

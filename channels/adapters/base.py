@@ -22,6 +22,7 @@ from o2o_site.retry_after import parse_retry_after
 from .. import conf
 
 logger = logging.getLogger("channels.adapters")
+_SAID_NOT_CONFIGURED: set[str] = set()
 
 
 class AdapterError(Exception):

@@ -235,3 +235,35 @@ def test_goals_rise_month_by_month(client, manager, shopee):
 def test_goals_ignores_a_bad_year(client, manager, shopee):
     client.force_login(manager)
     assert client.get(reverse("channels:goals"), {"year": "năm ngoái", "channel": "nope"}).status_code == 200
+
+
+def test_goals_open_on_a_channel_that_has_goals(client, manager, lazada, shopee, website):
+    # given goals for this year on shopee only (lazada comes first by code)
+    from django.utils import timezone
+
+    services.goals_set_for_year(
+        channel=shopee, year=timezone.localdate().year, revenue=50_000_000, orders=10, new_customers=5
+    )
+    client.force_login(manager)
+    # when the manager opens the goals screen with no channel picked
+    response = client.get(reverse("channels:goals"))
+    # then it shows shopee's goals, not an empty table
+    assert response.context["channel"] == shopee
+    assert len(response.context["rows"]) == 12
+
+
+def test_order_filters_and_actions_read_as_words(client, manager, shopee, stocked):
+    # given a shipped order
+    stocked(5)
+    client.force_login(manager)
+    order = services.order_ingest(channel_code="shopee", payload=order_payload(external_id="R1", status="shipped"))
+    number = order.order.number
+    # then the filters never show Django's "---------" and the return is an action, not a state
+    listing = client.get(reverse("channels:orders")).content.decode()
+    assert "---------" not in listing
+    assert "Mọi kênh" in listing and "Mọi cửa hàng" in listing
+    detail = client.get(reverse("channels:order-detail", args=[number])).content.decode()
+    assert "Ghi nhận trả hàng" in detail
+    assert "Ghi nhận đã giao" in detail
+    goals = client.get(reverse("channels:goals")).content.decode()
+    assert "---------" not in goals

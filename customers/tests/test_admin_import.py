@@ -101,3 +101,27 @@ def test_admin_lists_keep_a_flat_query_count(client, django_user_model, django_a
     for url in ("admin:customers_customer_changelist", "admin:customers_segment_changelist"):
         with django_assert_max_num_queries(12):
             assert client.get(reverse(url)).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_big_import_refreshes_the_planners_statistics(monkeypatch):
+    # given an import big enough to change the tables' size (the floor lowered for the test)
+    from django.db import connection
+
+    import customers.services as customer_services
+
+    monkeypatch.setattr(customer_services, "IMPORT_ANALYZE_ROWS", 2)
+
+    def analyzed() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'customers_customer'")
+            return cursor.fetchone()[0]
+
+    before = analyzed()
+    # when
+    report = customers_import_csv(lines=io.StringIO(CSV))
+    # then ANALYZE ran on what it filled, whatever autovacuum does
+    assert report.created == 2
+    assert analyzed() == before + 1

@@ -13,5 +13,5 @@ def test_demo_seed_is_idempotent(monkeypatch):
     count = Customer.objects.count()
     demo.seed(lines.append)
     assert Customer.objects.count() == count >= 60
-    assert "already seeded" in lines[-1]
+    assert "đã có sẵn" in lines[-1]
     assert ContactPoint.objects.filter(kind="phone", is_blocked=False).count() >= 60

@@ -169,13 +169,13 @@ def test_store_metrics_count_visitors_who_bought(now, history):
 
 
 def test_the_report_query_count_does_not_grow_with_the_data(now, history, django_assert_max_num_queries):
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         selectors.o2o_report(date_range=day_range(now))
     for _ in range(3):
         extra = f.customer()
         click(extra, history["a"], now - dt.timedelta(days=2))
         checkin(extra, history["q1"], now - dt.timedelta(days=1))
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         selectors.o2o_report(date_range=day_range(now))
 
 
@@ -233,3 +233,34 @@ def test_the_offline_conversions_csv_keeps_the_chosen_dates_with_other_filters(c
         f"/reports/o2o/offline-conversions.csv?start={start}&end={end}&campaign={camp.pk}&store={store.pk}"
     )
     assert "OLD" in b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+def test_the_funnel_counts_each_step_among_those_who_passed_the_one_before(now, client, manager):
+    # given 3 clickers; 1 became a lead; that lead and 1 other clicker visited; the lead bought.
+    # (Counted as events: 2 visits for 1 lead, the "visits 200 % of leads" users met.)
+    camp, store = f.campaign("Facebook tháng 6"), f.store()
+    lead, walker, idle = f.customer("Nguyễn An"), f.customer("Trần Bình"), f.customer("Lê Chi")
+    for cust in (lead, walker, idle):
+        click(cust, camp, now - dt.timedelta(days=2))
+    f.activity(lead, "lead", when=now - dt.timedelta(days=1, hours=12))
+    checkin(lead, store, now - dt.timedelta(days=1))
+    checkin(walker, store, now - dt.timedelta(days=1))
+    f.order(lead, total=1_250_000, when=now - dt.timedelta(hours=20), store=store)
+    # when
+    report = selectors.o2o_report(date_range=day_range(now))
+    # then the events are as they happened, but the funnel of customers only narrows
+    assert (report.totals["leads"], report.totals["visits"]) == (1, 2)
+    funnel = {step["key"]: step for step in report.funnel}
+    assert [s["customers"] for s in report.funnel] == [3, 1, 1, 1]
+    assert funnel["leads"]["of_previous"] == 33.3
+    assert funnel["visits"]["of_previous"] == 100.0
+    assert funnel["purchases"]["of_first"] == 33.3
+    assert all(s["of_previous"] is None or s["of_previous"] <= 100 for s in report.funnel)
+    # and the screen labels both rates
+    client.force_login(manager)
+    dates = day_range(now)
+    page = client.get("/reports/o2o/", {"start": dates.start, "end": dates.end}).content.decode()
+    assert "So với bước trước" in page and "So với bước đầu" in page
+    assert "33,3%" in page
+    table = page.split('id="o2o-funnel-table"')[1].split("</table>")[0]
+    assert "200" not in table and "100,0%" in table

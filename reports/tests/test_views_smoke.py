@@ -73,3 +73,45 @@ def test_segment_screens_refuse_a_cashier(client, cashier):
     client.force_login(cashier)
     assert client.get(reverse("reports:segments")).status_code == 403
     assert client.post(reverse("reports:segments-recompute")).status_code == 403
+
+
+def test_the_store_chart_names_stores_and_figures_have_thousands_separators(client, manager):
+    # given a store whose code means nothing to a manager, with 1,250 visits' worth of figures
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from channels import services as channel_services
+
+    from . import factories as f
+
+    store = f.store("hcm-q7")
+    store.name = "Quận 7"
+    store.save(update_fields=["name"])
+    cust = f.customer("Nguyễn Văn An")
+    channel_services.checkin_record(
+        store=store, method="qr", customer=cust, occurred_at=timezone.now() - dt.timedelta(hours=3)
+    )
+    f.order(cust, total=12_500_000, when=timezone.now() - dt.timedelta(hours=2), store=store)
+    client.force_login(manager)
+    # when
+    page = client.get(reverse("reports:stores")).content.decode()
+    # then the chart's axis reads the store's name, not its code, and money is grouped
+    chart = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "Quận 7" in chart
+    assert ">hcm-q7<" not in chart and ">HCM-Q7<" not in chart
+    assert "12.500.000 ₫" in page
+
+
+def test_points_and_counts_show_thousands_separators(client, manager):
+    from customers import services as customer_services
+
+    from . import factories as f
+
+    cust = f.customer("Trần Thị Bình")
+    customer_services.points_adjust(customer=cust, points=2575, reason="Khách thân thiết")
+    client.force_login(manager)
+    listing = client.get(reverse("customers:list")).content.decode()
+    detail = client.get(reverse("customers:detail", args=[cust.pk])).content.decode()
+    assert "2.575" in listing and "2.575" in detail
+    assert ">2575<" not in listing and ">2575<" not in detail

@@ -2,7 +2,7 @@ import logging
 
 from django.core.management.base import BaseCommand
 
-from o2o_site.demo import DEMO_PASSWORD, DEMO_USERS, run_all
+from o2o_site.demo import DEMO_PASSWORD, demo_accounts, run_all
 
 
 class Command(BaseCommand):
@@ -16,9 +16,11 @@ class Command(BaseCommand):
         def out(line: str) -> None:
             self.stdout.write(line)
 
-        out("Seeding demo data…")
+        out("Đang tạo dữ liệu demo…")
         run_all(out)
         out("")
-        out(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
-        for username, full_name, role in DEMO_USERS:
-            out(f"  {role.label:<14} {username:<12} {full_name}")
+        out(self.style.SUCCESS(f"Tài khoản demo (mật khẩu chung: {DEMO_PASSWORD}):"))
+        rows = [("Vai trò", "Tên đăng nhập", "Họ tên", "Ghi chú"), *demo_accounts()]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for role, username, full_name, note in rows:
+            out(f"  {role:<{widths[0]}}  {username:<{widths[1]}}  {full_name:<{widths[2]}}  {note}".rstrip())

@@ -28,6 +28,7 @@ NOT_SCREENS = {
     "set_language": "POST only",
     "javascript-catalog": "a script",
     "healthz": "JSON for the load balancer",
+    "favicon": "a redirect to the icon",
     "channels:sync-retry": "POST only",
     "channels:feed": "a TSV file for marketplaces",
     "customers:consent": "POST only",
@@ -112,7 +113,8 @@ MEASURE = """() => {
                ' → ' + Math.round(r.right) + 'px');
     }
   }
-  return {scrollWidth: document.documentElement.scrollWidth, sticking: out.slice(0, 8)};
+  return {scrollWidth: document.documentElement.scrollWidth, sticking: out.slice(0, 8),
+          emptyChoice: document.documentElement.outerHTML.includes('>---------<')};
 }"""
 
 
@@ -237,3 +239,13 @@ def test_the_screen_fits_360px_without_sideways_scroll(widths, test_id):
         f"{result['url']} as {result['user'] or 'anonymous'}: {result['scrollWidth']} px wide; "
         f"sticking out: {result['sticking']}"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("test_id", [test_id for test_id, _name, _kw, _q in SCREENS])
+def test_no_filter_or_form_shows_djangos_dashes(widths, test_id):
+    # a select's empty choice says what it means ("Mọi kênh", "— Chọn kênh —"), never "---------"
+    result = widths[test_id]
+    if "skip" in result or "error" in result:
+        pytest.skip(result.get("skip") or result.get("error"))
+    assert not result["emptyChoice"], f"{result['url']} shows '---------'"
