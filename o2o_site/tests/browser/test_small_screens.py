@@ -56,6 +56,13 @@ NOT_SCREENS = {
     "collect:source-revoke": "POST only",
     "collect:lead-form": "public page per campaign, walked at 360 px by collect's browser tests",
     "collect:sources": "the sources screen (collect's own tests; not yet in this walk)",
+    "channels:pickup-pass": "the customer's pickup pass behind a signed token (channels' phone-sized browser test)",
+    "channels:store-checkin-confirm": "the code step of a check-in in progress (channels' own tests)",
+    "support:call-notes": "POST only",
+    "support:call-end": "POST only",
+    "journeys:step-delete": "POST only",
+    "journeys:action": "POST only",
+    "journeys:lead-take": "POST only",
 }
 
 # Screens whose layout the till engineer owns: expected to pass; if they fail, the lead is told.
@@ -95,10 +102,23 @@ SCREENS: list[tuple[str, str, str, str]] = [
     ("segment-new", "reports:segment-new", "", ""),
     ("segment", "reports:segment", "segment", ""),
     ("segment-edit", "reports:segment-edit", "custom-segment", ""),
+    ("access-log", "customers:access-log", "", ""),
+    ("pickups", "channels:pickups", "", ""),
+    ("product-page", "channels:product-page", "sku", ""),
+    ("journeys", "journeys:list", "", ""),
+    ("journey-new", "journeys:new", "", ""),
+    ("journey", "journeys:detail", "journey", "dry_run=1"),
+    ("journey-edit", "journeys:edit", "journey", ""),
+    ("journey-step-new", "journeys:step-new", "journey", "type=branch"),
+    ("journey-step", "journeys:step", "journey-step", ""),
+    ("leads", "journeys:leads", "", ""),
+    ("lead", "journeys:lead", "lead", ""),
+    ("visits", "journeys:visits", "", ""),
+    ("leads-report", "journeys:leads-report", "", ""),
 ]
 
-DEMO_USERS_IN_ORDER = ["manager", "marketing", "inventory", "agent", "cashier"]
-PUBLIC = {"login", "channels:store-checkin", "promotions:voucher-public"}
+DEMO_USERS_IN_ORDER = ["manager", "marketing", "inventory", "agent", "cashier", "consultant-hcm-q1"]
+PUBLIC = {"login", "channels:store-checkin", "promotions:voucher-public", "channels:product-page"}
 
 # JavaScript measuring what sticks out: the page's width and the elements that end past the screen.
 MEASURE = """() => {
@@ -147,7 +167,18 @@ def _demo_objects() -> dict:
     customer_services.record_activity(customer=customer, kind="link_click", summary=LONG_URL, channel="zalo")
     support_services.ticket_comment(ticket=ticket, author=None, body=LONG_COMMENT, public=False, notify=False)
     custom = Segment.objects.filter(kind=Segment.Kind.CUSTOM).order_by("pk").first()
+    from channels.models import SKU
+    from journeys.models import Journey, Lead
+
+    journey = Journey.objects.exclude(steps=[]).order_by("pk").first()
     return {
+        "sku": {"code": SKU.objects.order_by("pk").values_list("code", flat=True).first()},
+        "journey": {"journey_id": journey.pk if journey else None},
+        "journey-step": {
+            "journey_id": journey.pk if journey else None,
+            "key": journey.steps[0]["key"] if journey else None,
+        },
+        "lead": {"lead_id": Lead.objects.order_by("pk").values_list("pk", flat=True).first()},
         "customer": {"pk": customer.pk},
         "ticket": {"pk": ticket.pk},
         "order": {"number": Order.objects.order_by("pk").values_list("number", flat=True).first()},
