@@ -308,7 +308,7 @@ class Listing(models.Model):
             models.CheckConstraint(
                 condition=models.Q(allocation_percent__lte=100),
                 name="listing_allocation_lte_100",
-                violation_error_message=_("Tỉ lệ tồn kho dành cho kênh tối đa là 100%."),
+                violation_error_message=_("Tỉ lệ tồn kho dành cho kênh tối đa là 100%%."),
             ),
         ]
         # Deliberately no index on the sync columns (state, attempts, next attempt): a price change

@@ -82,7 +82,7 @@ class Journey(models.Model):
             models.CheckConstraint(
                 condition=Q(holdout_percent__lte=50),
                 name="journey_holdout_lte_50",
-                violation_error_message=_("Nhóm đối chứng tối đa 50%."),
+                violation_error_message=_("Nhóm đối chứng tối đa 50%%."),
             ),
         ]
 

@@ -139,7 +139,7 @@ class BudgetPlan(models.Model):
                     100,
                 ),
                 name="budget_plan_shares_sum_100",
-                violation_error_message=_("Tỉ lệ năm giai đoạn của kế hoạch ngân sách phải cộng lại đúng 100%."),
+                violation_error_message=_("Tỉ lệ năm giai đoạn của kế hoạch ngân sách phải cộng lại đúng 100%%."),
             ),
             models.CheckConstraint(
                 condition=Q(total_budget__gte=0),
@@ -256,7 +256,7 @@ class Voucher(TimeSlotFields):
             models.CheckConstraint(
                 condition=~Q(discount_type="percent") | Q(discount_value__gte=1, discount_value__lte=100),
                 name="voucher_percent_1_100",
-                violation_error_message=_("Voucher giảm theo phần trăm phải giảm từ 1% đến 100%."),
+                violation_error_message=_("Voucher giảm theo phần trăm phải giảm từ 1%% đến 100%%."),
             ),
             models.CheckConstraint(
                 condition=~Q(discount_type="gift") | Q(gift_sku__isnull=False),
@@ -374,7 +374,7 @@ class Promotion(TimeSlotFields):
             models.CheckConstraint(
                 condition=Q(percent__isnull=True) | Q(percent__gte=1, percent__lte=100),
                 name="promotion_percent_1_100",
-                violation_error_message=_("Khuyến mãi theo phần trăm phải giảm từ 1% đến 100%."),
+                violation_error_message=_("Khuyến mãi theo phần trăm phải giảm từ 1%% đến 100%%."),
             ),
         ]
 

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         migrations.AlterConstraint(
             model_name='listing',
             name='listing_allocation_lte_100',
-            constraint=models.CheckConstraint(condition=models.Q(('allocation_percent__lte', 100)), name='listing_allocation_lte_100', violation_error_message='Tỉ lệ tồn kho dành cho kênh tối đa là 100%.'),
+            constraint=models.CheckConstraint(condition=models.Q(('allocation_percent__lte', 100)), name='listing_allocation_lte_100', violation_error_message='Tỉ lệ tồn kho dành cho kênh tối đa là 100%%.'),
         ),
         migrations.AlterConstraint(
             model_name='order',

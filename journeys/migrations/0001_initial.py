@@ -171,7 +171,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='journey',
-            constraint=models.CheckConstraint(condition=models.Q(('holdout_percent__lte', 50)), name='journey_holdout_lte_50', violation_error_message='Nhóm đối chứng tối đa 50%.'),
+            constraint=models.CheckConstraint(condition=models.Q(('holdout_percent__lte', 50)), name='journey_holdout_lte_50', violation_error_message='Nhóm đối chứng tối đa 50%%.'),
         ),
         migrations.AddIndex(
             model_name='enrollment',

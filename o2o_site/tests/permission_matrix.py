@@ -58,6 +58,7 @@ MATRIX: dict[str, Row] = {
     "home": row(GET="staff consultant"),  # anonymous → the login page; no role → the "no role" page (403)
     "dashboard": row(GET="manager marketing"),
     "healthz": row(GET="public"),
+    "favicon": row(GET="public"),
     "login": row(GET="public", POST="public"),
     "logout": row(POST="none"),  # everyone lands on the login page: the session is over
     "set_language": row(POST="public"),

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AlterConstraint(
             model_name='budgetplan',
             name='budget_plan_shares_sum_100',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.Exact(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('awareness_percent'), '+', models.F('acquisition_percent')), '+', models.F('conversion_percent')), '+', models.F('retention_percent')), '+', models.F('expansion_percent')), 100), name='budget_plan_shares_sum_100', violation_error_message='Tỉ lệ năm giai đoạn của kế hoạch ngân sách phải cộng lại đúng 100%.'),
+            constraint=models.CheckConstraint(condition=django.db.models.lookups.Exact(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('awareness_percent'), '+', models.F('acquisition_percent')), '+', models.F('conversion_percent')), '+', models.F('retention_percent')), '+', models.F('expansion_percent')), 100), name='budget_plan_shares_sum_100', violation_error_message='Tỉ lệ năm giai đoạn của kế hoạch ngân sách phải cộng lại đúng 100%%.'),
         ),
         migrations.AlterConstraint(
             model_name='budgetplan',
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         migrations.AlterConstraint(
             model_name='promotion',
             name='promotion_percent_1_100',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__isnull', True), models.Q(('percent__gte', 1), ('percent__lte', 100)), _connector='OR'), name='promotion_percent_1_100', violation_error_message='Khuyến mãi theo phần trăm phải giảm từ 1% đến 100%.'),
+            constraint=models.CheckConstraint(condition=models.Q(('percent__isnull', True), models.Q(('percent__gte', 1), ('percent__lte', 100)), _connector='OR'), name='promotion_percent_1_100', violation_error_message='Khuyến mãi theo phần trăm phải giảm từ 1%% đến 100%%.'),
         ),
         migrations.AlterConstraint(
             model_name='redemption',
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
         migrations.AlterConstraint(
             model_name='voucher',
             name='voucher_percent_1_100',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('discount_type', 'percent'), _negated=True), models.Q(('discount_value__gte', 1), ('discount_value__lte', 100)), _connector='OR'), name='voucher_percent_1_100', violation_error_message='Voucher giảm theo phần trăm phải giảm từ 1% đến 100%.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('discount_type', 'percent'), _negated=True), models.Q(('discount_value__gte', 1), ('discount_value__lte', 100)), _connector='OR'), name='voucher_percent_1_100', violation_error_message='Voucher giảm theo phần trăm phải giảm từ 1%% đến 100%%.'),
         ),
         migrations.AlterConstraint(
             model_name='voucher',

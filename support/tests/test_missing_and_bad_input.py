@@ -98,13 +98,14 @@ def test_customers_search_no_longer_lists_everyone_for_an_emoji(customer):
 
 def test_nul_bytes_in_the_lookup_api_are_a_400_with_the_error_body(api_as, agent, db):
     response = api_as(agent).get("/api/v1/support/lookup/", {"q": "09\x0012"})
+    # refused before the view by the project-wide malformed-input guard, in the one error body
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"q": ["Không được chứa ký tự NUL."]}
+    assert "NUL" in response.json()["error"]["message"]
 
 
 def test_nul_bytes_in_the_hotline_search_are_refused_in_vietnamese(as_agent, db):
     response = as_agent.get(reverse("support:hotline"), {"q": "an\x00"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "ký tự NUL" in response.content.decode()
 
 

@@ -25,7 +25,7 @@ def test_the_manager_filters_the_access_log_on_a_small_screen(page, live_server,
     # when: the manager filters by customer
     page.goto(f"{live_server.url}/customers/access-log/")
     page.fill("input[name=customer]", str(an.pk))
-    page.click("button[type=submit]")
+    page.click("form[role=search] button[type=submit]")
     # then: only that customer's row, with the action's Vietnamese name
     table = page.inner_text("table")
     assert f"#{an.pk}" in table and f"#{binh.pk}" not in table and "Xem hồ sơ" in table
