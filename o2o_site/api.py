@@ -19,7 +19,7 @@ from django.db import DataError
 from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -174,3 +174,24 @@ def exception_handler(exc, context):
         }:
             response.data["error"]["code"] = code
     return response
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A moment between 1970 and 2100. Nothing in this product means an earlier or later one, and
+    before 1900 Asia/Ho_Chi_Minh has no whole-minute offset (LMT +07:06:30), which no client
+    parses back: such input is refused with a sentence instead of stored and echoed."""
+
+    default_error_messages = {"out_of_range": _("Ngày giờ phải trong khoảng năm 1970 đến 2100.")}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not 1970 <= moment.year <= 2100:
+            self.fail("out_of_range")
+        return moment
+
+
+def bounded_datetimes_everywhere() -> None:
+    """Every model serializer's DateTimeField is bounded (called once, from o2o_site's ready())."""
+    from django.db import models
+
+    serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = BoundedDateTimeField

@@ -16,6 +16,9 @@ class O2OSiteConfig(AppConfig):
         from .roles import roles_sync
 
         register_periodic("o2o_site.outbox_drain", "o2o_site.outbox_drain", 30)
+        from .api import bounded_datetimes_everywhere
+
+        bounded_datetimes_everywhere()
 
         # Roles are data: the groups and their permissions follow every migrate.
         post_migrate.connect(roles_sync, dispatch_uid="o2o_site.roles_sync")

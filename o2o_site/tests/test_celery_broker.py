@@ -52,7 +52,10 @@ def test_a_task_runs_through_redis_and_a_real_worker(tmp_path):
     try:
         from celery import Celery
 
-        client = Celery("o2o_site", broker=redis_url(), backend=redis_url())
+        # set_as_current=False: a current client app would make every @shared_task of the rest of
+        # the run resolve to it (not eager, its pool closed after this test), and later tests'
+        # after-commit tasks would silently go nowhere.
+        client = Celery("o2o_site", broker=redis_url(), backend=redis_url(), set_as_current=False)
         # when
         result = client.send_task("o2o_site.ping", queue=queue)
         # then

@@ -178,3 +178,33 @@ def test_a_signed_in_user_without_the_role_is_still_403(api_as, make_user):
     assert response.status_code in (200, 403)  # reading rights are the rights engineer's; never 401
     response = api_as(make_user()).get("/api/v1/stock/")
     assert_error_body(response, 403, "permission_denied")
+
+
+def test_a_moment_outside_1970_2100_is_refused_not_stored_and_echoed_with_an_lmt_offset(api_as, manager):
+    # given: a promotion (found by schemathesis: year 1131 came back as "+07:06:30", no date-time)
+    from promotions.models import Promotion
+
+    created = api_as(manager).post(
+        "/api/v1/promotions/",
+        {
+            "name": "Giờ vàng",
+            "kind": "percent_bill",
+            "percent": 10,
+            "valid_from": "2026-11-01T00:00:00+07:00",
+            "valid_to": "2026-12-31T00:00:00+07:00",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    promotion_id = created.json()["id"]
+    # when
+    answer = api_as(manager).patch(
+        f"/api/v1/promotions/{promotion_id}/", {"valid_from": "1131-08-01T01:42:18+07:00"}, format="json"
+    )
+    # then
+    assert answer.status_code == 400
+    assert "valid_from" in answer.json()["error"]["fields"]
+    assert (
+        Promotion.objects.get(pk=promotion_id).valid_from is None
+        or Promotion.objects.get(pk=promotion_id).valid_from.year >= 1970
+    )
