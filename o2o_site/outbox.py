@@ -58,6 +58,18 @@ def enqueue_now(task: Any, *args: Any) -> bool:
     return True
 
 
+def run_eager(task: Any, *args: Any) -> bool:
+    """Eager mode: runs the task here and now with `apply()`, which never publishes — whatever
+    Celery app is current (a client app made current elsewhere once captured every shared task
+    and sent it to a closed pool). Never raises."""
+    try:
+        task.apply(args=args)
+    except Exception as exc:  # the task's own failure is recorded by the task; never the caller's
+        logger.warning("in-process run of %s%r failed: %s", _name(task), args, exc)
+        return False
+    return True
+
+
 def _mark(pk: int, sent: bool, error: str = "") -> None:
     from .models import OutboxTask
 
@@ -120,7 +132,7 @@ def enqueue_after_commit(task: Any, *args: Any, using: str | None = None) -> Non
     """Records `task(*args)` in the caller's transaction; sends it after commit. Never raises
     for the broker: a send that fails is left to the periodic drain."""
     if _eager():
-        transaction.on_commit(lambda: enqueue_now(task, *args), using=using, robust=True)
+        transaction.on_commit(lambda: run_eager(task, *args), using=using, robust=True)
         return
     name, plain = _name(task), list(args)
     row = _insert(name, plain, using=using)
@@ -160,7 +172,7 @@ def enqueue_ids_after_commit(task: Any, key: str, item_id: int) -> None:
         state["done"] = True
         ids = sorted(state["ids"])
         if _eager():
-            _mark(state["pk"], sent=enqueue_now(task, ids), error="eager run failed")
+            _mark(state["pk"], sent=run_eager(task, ids), error="eager run failed")
         else:
             _send_row(state["pk"], name, [ids])
 
