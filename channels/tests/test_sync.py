@@ -159,6 +159,7 @@ def test_broker_down_leaves_rows_pending_and_the_periodic_task_resends(
         raise OperationalError("broker down")
 
     monkeypatch.setattr(tasks.push_listings, "delay", down)
+    monkeypatch.setattr(tasks.push_listings, "apply", down)  # the in-process (eager) run fails too
     sku = SkuFactory()
     # when
     with django_capture_on_commit_callbacks(execute=True):
